@@ -1,0 +1,1 @@
+"""The agenda: schedule files (YAML, iCalendar) read into plain dataclasses, validated."""

@@ -1,0 +1,404 @@
+"""The top of a schedule: everything but the agenda itself.
+
+YAML schedules, iCalendar files and `--defaults` files share these keys, so they are read once,
+here, into a `Header` whose fields stay None when a key is absent; `Header.merged` lets a
+defaults file fill what an .ics cannot carry (channels, speakers' Slack ids).
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.agenda.durations import BadValue, parse_duration
+from bot.agenda.model import Channels, Connection, Reminder, Settings, Speaker
+from bot.agenda.problems import Problems
+from bot.agenda.yamldoc import LDict, LList
+
+TOP_LEVEL_KEYS = (
+    "title",
+    "timezone",
+    "date",
+    "connect_before",
+    "reminders",
+    "connection",
+    "channels",
+    "moderators",
+    "speakers",
+    "agenda",
+    "warn_before",
+    "overrun_after",
+    "standby_before",
+    "auto_shift",
+    "vote_emoji",
+    "language",
+    "mute",
+    "description",
+    "id",
+)
+CHANNEL_KEYS = ("announcements", "questions", "backstage")
+SPEAKER_KEYS = ("name", "role", "email", "slack", "confirmed", "tz", "title")
+CONNECTION_KEYS = ("platform", "url", "guide_url", "details")
+REMINDER_KEYS = ("before", "at", "template")
+CUE_KINDS = (
+    "reminder",
+    "item_start",
+    "thread_open",
+    "standby",
+    "slot_warning",
+    "slot_end",
+    "overrun",
+    "discussion_start",
+    "item_end",
+)
+SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+_TRUE = {"true", "yes", "on", "y", "1"}
+_FALSE = {"false", "no", "off", "n", "0"}
+
+
+def warn_unknown_keys(
+    mapping: LDict, known: tuple[str, ...], problems: Problems, where: str, item: str = ""
+) -> None:
+    """Unknown keys are warnings, with a suggestion when one is close to a known key."""
+    for key in mapping:
+        if key in known:
+            continue
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.warning(f"unknown key '{key}' in {where}{hint}", mapping.line_of(key), item)
+
+
+def as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, LDict | LList | dict | list):
+        return ""
+    return str(value).strip()
+
+
+def as_bool(value: object) -> bool | None:
+    text = as_text(value).lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def as_list(value: object) -> list[object]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return list(value)
+    text = as_text(value)
+    return [part.strip() for part in text.split(",") if part.strip()] if text else []
+
+
+# City names people write that are not IANA zones, and the zone those cities keep. Geneva is the
+# one the seed webinar was announced in ("Geneva time"); IANA files it under Europe/Zurich.
+ZONE_ALIASES = {
+    "Europe/Geneva": "Europe/Zurich",
+    "Europe/Lausanne": "Europe/Zurich",
+    "Europe/Frankfurt": "Europe/Berlin",
+    "Europe/Milan": "Europe/Rome",
+    "Europe/Barcelona": "Europe/Madrid",
+    "Europe/Geneve": "Europe/Zurich",
+    "America/Washington": "America/New_York",
+    "America/San_Francisco": "America/Los_Angeles",
+    "America/Rio_de_Janeiro": "America/Sao_Paulo",
+    "Asia/Mumbai": "Asia/Kolkata",
+    "Asia/Delhi": "Asia/Kolkata",
+    "Asia/New_Delhi": "Asia/Kolkata",
+    "Asia/Beijing": "Asia/Shanghai",
+    "Africa/Pretoria": "Africa/Johannesburg",
+    "Australia/Canberra": "Australia/Sydney",
+}
+
+
+def resolve_timezone(name: str) -> tuple[tzinfo, str, str | None]:
+    """An IANA zone by name: (zone, canonical name, note); ValueError with a readable message.
+
+    A well-known city that IANA files under another name (Europe/Geneva) is accepted, with a note.
+    """
+    name = name.strip()
+    if not name or name.startswith(("/", ".")) or ".." in name or "\\" in name:
+        raise ValueError(f"unknown time zone '{name}' (use an IANA name such as Europe/Zurich)")
+    alias = ZONE_ALIASES.get(name)
+    if alias is not None:
+        return ZoneInfo(alias), alias, f"'{name}' is not an IANA time zone; using {alias}, the zone it keeps"
+    try:
+        return ZoneInfo(name), name, None
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:
+        close = difflib.get_close_matches(name, sorted(available_timezones()), n=1, cutoff=0.8)
+        hint = f" (did you mean '{close[0]}'?)" if close else " (use an IANA name such as Europe/Zurich)"
+        raise ValueError(f"unknown time zone '{name}'{hint}") from exc
+
+
+@dataclass
+class Header:
+    """Top-level schedule keys; None where the file did not say."""
+
+    title: str | None = None
+    description: str | None = None
+    timezone: str | None = None
+    tz: tzinfo | None = None
+    date: date | None = None
+    connect_before: timedelta | None = None
+    reminders: tuple[Reminder, ...] | None = None
+    connection: Connection | None = None
+    channels: dict[str, str] = field(default_factory=dict)
+    moderators: tuple[str, ...] | None = None
+    speakers: dict[str, Speaker] = field(default_factory=dict)
+    settings: dict[str, object] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+    reminder_ats: dict[int, str] = field(default_factory=dict)  # absolute reminders, resolved with tz
+
+    def merged(self, defaults: Header) -> Header:
+        """This header, with anything it leaves unsaid taken from `defaults`.
+
+        What comes from the defaults file loses its line numbers: problems are reported against the
+        schedule file, and a line of another file would point at the wrong place.
+        """
+        speakers = {key: replace(s, line=None) for key, s in defaults.speakers.items()}
+        speakers.update(self.speakers)
+        channels = dict(defaults.channels)
+        channels.update(self.channels)
+        settings = dict(defaults.settings)
+        settings.update(self.settings)
+        names = (
+            "title",
+            "description",
+            "timezone",
+            "tz",
+            "date",
+            "connect_before",
+            "connection",
+            "moderators",
+        )
+        pick = {
+            name: getattr(self, name) if getattr(self, name) is not None else getattr(defaults, name)
+            for name in names
+        }
+        reminders, reminder_ats = self.reminders, self.reminder_ats
+        if reminders is None and defaults.reminders is not None:
+            reminders = tuple(replace(r, line=None) for r in defaults.reminders)
+            reminder_ats = dict(defaults.reminder_ats)
+        return replace(
+            self,
+            speakers=speakers,
+            channels=channels,
+            settings=settings,
+            reminders=reminders,
+            reminder_ats=reminder_ats,
+            **pick,
+        )
+
+    def channels_value(self) -> Channels | None:
+        if all(self.channels.get(k) for k in CHANNEL_KEYS):
+            return Channels(*(self.channels[k] for k in CHANNEL_KEYS))
+        return None
+
+    def settings_value(self) -> Settings:
+        return Settings(**self.settings)  # type: ignore[arg-type]
+
+
+def parse_header(doc: LDict, problems: Problems) -> Header:
+    """Read every top-level key but `agenda`, reporting problems with their lines."""
+    header = Header()
+    header.lines = {key: doc.line_of(key) for key in doc}
+    warn_unknown_keys(doc, TOP_LEVEL_KEYS, problems, "the schedule")
+    if "title" in doc:
+        header.title = as_text(doc["title"]) or None
+    if "description" in doc:
+        header.description = as_text(doc["description"])
+    if "timezone" in doc:
+        _parse_timezone(doc, header, problems)
+    if "date" in doc:
+        header.date = _parse_date(doc["date"], problems, doc.line_of("date"))
+    if "connect_before" in doc:
+        header.connect_before = _duration(doc, "connect_before", problems)
+    if "reminders" in doc:
+        header.reminders = _parse_reminders(doc["reminders"], header, problems, doc.line_of("reminders"))
+    if "connection" in doc:
+        header.connection = _parse_connection(doc["connection"], problems, doc.line_of("connection"))
+    if "channels" in doc:
+        header.channels = _parse_channels(doc["channels"], problems, doc.line_of("channels"))
+    if "speakers" in doc:
+        header.speakers = _parse_speakers(doc["speakers"], problems, doc.line_of("speakers"))
+    if "moderators" in doc:
+        header.moderators = tuple(as_text(m) for m in as_list(doc["moderators"]) if as_text(m))
+    _parse_settings(doc, header, problems)
+    return header
+
+
+def _parse_timezone(doc: LDict, header: Header, problems: Problems) -> None:
+    name = as_text(doc["timezone"])
+    try:
+        header.tz, header.timezone, note = resolve_timezone(name)
+    except ValueError as exc:
+        problems.error(str(exc), doc.line_of("timezone"))
+        return
+    if note:
+        problems.warning(note, doc.line_of("timezone"))
+
+
+EARLIEST = date(1971, 1, 1)
+LATEST = date(2199, 12, 31)
+
+
+def parse_day(text: str) -> date:
+    """An ISO date within the years a webinar can be (Slack counts time from 1970)."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise ValueError(f"expected a date like 2018-10-23, got '{text}'") from exc
+    if not EARLIEST <= day <= LATEST:
+        raise ValueError(f"date {day.isoformat()} is out of range ({EARLIEST.year}-{LATEST.year})")
+    return day
+
+
+def _parse_date(value: object, problems: Problems, line: int) -> date | None:
+    try:
+        return parse_day(as_text(value))
+    except ValueError as exc:
+        problems.error(str(exc), line)
+        return None
+
+
+def _duration(doc: LDict, key: str, problems: Problems, item: str = "") -> timedelta | None:
+    try:
+        return parse_duration(doc[key])
+    except BadValue as exc:
+        problems.error(f"{key}: {exc}", doc.line_of(key), item)
+        return None
+
+
+def _parse_reminders(value: object, header: Header, problems: Problems, line: int) -> tuple[Reminder, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, LList):
+        problems.error("reminders must be a list of {before: 7d, template: name}", line)
+        return ()
+    reminders: list[Reminder] = []
+    for index, entry in enumerate(value):
+        entry_line = value.line_of(index)
+        label = f"reminder {index + 1}"
+        if not isinstance(entry, LDict):
+            problems.error("each reminder needs 'before' (or 'at') and 'template'", entry_line, label)
+            continue
+        warn_unknown_keys(entry, REMINDER_KEYS, problems, "a reminder", label)
+        template = as_text(entry.get("template"))
+        if not template:
+            problems.error("a reminder needs a 'template'", entry_line, label)
+            continue
+        if "at" in entry:
+            header.reminder_ats[len(reminders)] = as_text(entry["at"])
+            reminders.append(Reminder(template, timedelta(0), entry_line))
+            continue
+        if "before" not in entry:
+            problems.error("a reminder needs 'before' (such as 7d or 30m) or 'at'", entry_line, label)
+            continue
+        before = _duration(entry, "before", problems, label)
+        if before is not None:
+            reminders.append(Reminder(template, before, entry_line))
+    return tuple(reminders)
+
+
+def _parse_connection(value: object, problems: Problems, line: int) -> Connection | None:
+    if value is None:
+        return None
+    if not isinstance(value, LDict):
+        text = as_text(value)
+        return Connection(url=text) if text else None
+    warn_unknown_keys(value, CONNECTION_KEYS, problems, "connection")
+    return Connection(**{key: as_text(value.get(key)) for key in CONNECTION_KEYS})
+
+
+def _parse_channels(value: object, problems: Problems, line: int) -> dict[str, str]:
+    if not isinstance(value, LDict):
+        problems.error("channels must map announcements, questions and backstage to channel names", line)
+        return {}
+    warn_unknown_keys(value, CHANNEL_KEYS, problems, "channels")
+    channels = {}
+    for key in CHANNEL_KEYS:
+        name = as_text(value.get(key)).lstrip("#")
+        if name:
+            channels[key] = name
+    return channels
+
+
+def _parse_speakers(value: object, problems: Problems, line: int) -> dict[str, Speaker]:
+    if value is None:
+        return {}
+    if not isinstance(value, LDict):
+        problems.error("speakers must map a key to {name, role, email, slack, confirmed}", line)
+        return {}
+    speakers = {}
+    for key, entry in value.items():
+        entry_line = value.line_of(key)
+        label = f"speaker '{key}'"
+        if entry is None or not isinstance(entry, LDict):
+            name = as_text(entry)
+            speakers[key] = Speaker(key=key, name=name or key, line=entry_line)
+            continue
+        warn_unknown_keys(entry, SPEAKER_KEYS, problems, label, label)
+        confirmed = True
+        if "confirmed" in entry:
+            flag = as_bool(entry["confirmed"])
+            if flag is None:
+                problems.error("confirmed must be true or false", entry.line_of("confirmed"), label)
+            else:
+                confirmed = flag
+        email = as_text(entry.get("email")) or None
+        if email and not EMAIL.match(email):
+            problems.error(f"'{email}' is not an email address", entry.line_of("email"), label)
+            email = None
+        slack = as_text(entry.get("slack")).lstrip("@") or None
+        speakers[key] = Speaker(
+            key=key,
+            name=as_text(entry.get("name")) or key,
+            role=as_text(entry.get("role")),
+            email=email,
+            slack=slack,
+            confirmed=confirmed,
+            line=entry_line,
+        )
+    return speakers
+
+
+def _parse_settings(doc: LDict, header: Header, problems: Problems) -> None:
+    for key in ("warn_before", "overrun_after", "standby_before"):
+        if key in doc:
+            value = _duration(doc, key, problems)
+            if value is not None:
+                if value < timedelta(0):
+                    problems.error(f"{key} cannot be negative", doc.line_of(key))
+                else:
+                    header.settings[key] = value
+    if "auto_shift" in doc:
+        flag = as_bool(doc["auto_shift"])
+        if flag is None:
+            problems.error("auto_shift must be true or false", doc.line_of("auto_shift"))
+        else:
+            header.settings["auto_shift"] = flag
+    if "vote_emoji" in doc:
+        emoji = as_text(doc["vote_emoji"]).strip(":")
+        if emoji:
+            header.settings["vote_emoji"] = emoji
+    if "language" in doc:
+        header.settings["language"] = as_text(doc["language"]) or "en"
+    if "mute" in doc:
+        header.settings["mute"] = parse_mute(doc["mute"], problems, doc.line_of("mute"))
+
+
+def parse_mute(value: object, problems: Problems, line: int, item: str = "") -> frozenset[str]:
+    kinds = frozenset(as_text(v) for v in as_list(value) if as_text(v))
+    for kind in sorted(kinds - set(CUE_KINDS)):
+        close = difflib.get_close_matches(kind, CUE_KINDS, n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        problems.error(f"cannot mute unknown cue kind '{kind}'{hint}", line, item)
+    return kinds & set(CUE_KINDS)

@@ -1,0 +1,171 @@
+"""The bot's one source of time, injected everywhere.
+
+Two kinds of time meet in a webinar bot:
+
+* *agenda time* (`now()`): the instant the agenda is at. Cues fire when it reaches their `at`.
+* *transport time* (`monotonic()`, `sleep()`): real seconds, in which Slack counts its rate limits,
+  `Retry-After` and acknowledgement deadlines.
+
+`SystemClock` runs both at real speed. `ScaledClock` runs agenda time `speed` times faster from a
+chosen origin, so a three-hour agenda rehearses in minutes while transport time stays real.
+`ManualClock` moves only when a test says so, and its `sleep` lets virtual time pass at once,
+so retries and back-offs are tested in microseconds. Nothing else in the bot reads the wall clock
+or calls `time.sleep`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Clock(Protocol):
+    """What the bot needs to know about time."""
+
+    @property
+    def speed(self) -> float:
+        """Agenda seconds per transport second (1 except in rehearsals)."""
+        ...
+
+    def now(self) -> datetime:
+        """The current agenda instant, timezone-aware (UTC)."""
+        ...
+
+    def monotonic(self) -> float:
+        """Transport time in seconds, for rate limits, pacing and deadlines."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Let `seconds` of transport time pass (a retry back-off, a pacing gap)."""
+        ...
+
+    def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        """Block until `event` is set or agenda time reaches `deadline`; True if the event was set."""
+        ...
+
+
+def _aware(when: datetime) -> datetime:
+    if when.tzinfo is None:
+        raise ValueError(f"clock instants must be timezone-aware, got {when!r}")
+    return when.astimezone(UTC)
+
+
+class SystemClock:
+    """Real time: agenda time is the wall clock."""
+
+    speed = 1.0
+
+    def __init__(self) -> None:
+        self._closed = threading.Event()
+
+    def now(self) -> datetime:
+        return datetime.now(UTC)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._closed.wait(seconds)
+
+    def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        if deadline is None:
+            event.wait()
+            return True
+        timeout = (deadline - self.now()).total_seconds()
+        return event.wait(max(timeout, 0.0))
+
+    def close(self) -> None:
+        """Wake every sleeper (shutdown)."""
+        self._closed.set()
+
+
+class ScaledClock:
+    """Agenda time starts at `origin` and runs `speed` times faster than transport time."""
+
+    def __init__(self, origin: datetime, speed: float = 60.0) -> None:
+        if speed <= 0:
+            raise ValueError("speed must be positive")
+        self.speed = float(speed)
+        self._origin = _aware(origin)
+        self._start = time.monotonic()
+        self._closed = threading.Event()
+
+    def now(self) -> datetime:
+        return self._origin + timedelta(seconds=(time.monotonic() - self._start) * self.speed)
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self._closed.wait(seconds)
+
+    def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        if deadline is None:
+            event.wait()
+            return True
+        timeout = (deadline - self.now()).total_seconds() / self.speed
+        return event.wait(max(timeout, 0.0))
+
+    def transport_seconds(self, agenda: timedelta) -> float:
+        """How many real seconds a stretch of agenda time takes."""
+        return agenda.total_seconds() / self.speed
+
+    def close(self) -> None:
+        self._closed.set()
+
+
+class ManualClock:
+    """A clock that moves only when told: tests advance it by hand.
+
+    `sleep` advances virtual time at once (a back-off of 30 s costs nothing), and `wait` returns
+    as soon as another thread advances past the deadline.
+    """
+
+    speed = 1.0
+
+    def __init__(self, start: datetime) -> None:
+        self._now = _aware(start)
+        self._mono = 0.0
+        self._cond = threading.Condition()
+        self.slept: list[float] = []
+
+    def now(self) -> datetime:
+        with self._cond:
+            return self._now
+
+    def monotonic(self) -> float:
+        with self._cond:
+            return self._mono
+
+    def advance(self, delta: timedelta | float) -> datetime:
+        seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+        if seconds < 0:
+            raise ValueError("a clock does not go backwards")
+        with self._cond:
+            self._now += timedelta(seconds=seconds)
+            self._mono += seconds
+            self._cond.notify_all()
+            return self._now
+
+    def set(self, when: datetime) -> datetime:
+        """Advance to `when` (which must not be in the past)."""
+        return self.advance(_aware(when) - self.now())
+
+    def sleep(self, seconds: float) -> None:
+        if seconds > 0:
+            self.slept.append(seconds)
+            self.advance(seconds)
+
+    def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        with self._cond:
+            while not event.is_set():
+                if deadline is not None and self._now >= deadline:
+                    return False
+                # Woken by advance(); the short timeout only notices event.set() from elsewhere.
+                self._cond.wait(0.01)
+            return True

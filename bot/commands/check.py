@@ -1,0 +1,26 @@
+"""`webinar-bot check FILE`: every problem at once, then a summary. Exit 0 valid, 1 invalid, 2 unreadable."""
+
+from __future__ import annotations
+
+import argparse
+
+from bot.agenda.validate import summarize
+from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments, load_from_args, print_problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_schedule_arguments(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    result = load_from_args(args)
+    print_problems(result.problems)
+    errors = sum(1 for p in result.problems if p.is_error)
+    warnings = len(result.problems) - errors
+    if result.agenda is not None:
+        for line in summarize(result.agenda).lines(result.agenda):
+            print(line)
+    verdict = "invalid" if errors or result.agenda is None else "valid"
+    counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"
+    print(f"{args.file}: {verdict}: {counts}")
+    return EXIT_INVALID if verdict == "invalid" else EXIT_OK

@@ -1,0 +1,85 @@
+"""What several subcommands share: loading a schedule from the command line, printing problems."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import date
+from pathlib import Path
+from typing import TextIO
+
+from bot.agenda.load import load_schedule
+from bot.agenda.model import Agenda
+from bot.agenda.problems import Problem
+from bot.agenda.yaml_loader import LoadResult
+from bot.messages.render import Renderer, default_templates_dir
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_UNREADABLE = 2
+
+
+def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "file", type=Path, help="schedule: a YAML file (schedules/*.yaml) or an iCalendar .ics"
+    )
+    parser.add_argument(
+        "--defaults",
+        type=Path,
+        metavar="FILE",
+        help="YAML with the same top-level keys, filling what the file lacks (channels, "
+        "speakers' Slack ids: what an .ics cannot carry)",
+    )
+    parser.add_argument(
+        "--date",
+        type=_iso_date,
+        metavar="YYYY-MM-DD",
+        help="for an .ics: the day to take events from (default: the first day with timed events)",
+    )
+    parser.add_argument(
+        "--templates",
+        type=Path,
+        metavar="DIR",
+        default=None,
+        help=f"message templates (default: {default_templates_dir()})",
+    )
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a date like 2018-10-23, got {text!r}") from exc
+
+
+def renderer_for(args: argparse.Namespace, language: str = "en") -> Renderer:
+    return Renderer(args.templates, language=language)
+
+
+def load_from_args(args: argparse.Namespace) -> LoadResult:
+    """Load and validate; raises ScheduleUnreadable (exit 2) when the file cannot be read."""
+    templates = Renderer(args.templates).names()
+    return load_schedule(args.file, args.defaults, args.date, templates=templates)
+
+
+def print_problems(problems: list[Problem], out: TextIO | None = None, warnings: bool = True) -> None:
+    out = out or sys.stderr
+    for problem in problems:
+        if warnings or problem.is_error:
+            print(problem, file=out)
+
+
+def require_valid(result: LoadResult) -> Agenda | None:
+    """The agenda when it has no errors; otherwise print the errors and return None."""
+    errors = [p for p in result.problems if p.is_error]
+    if result.agenda is None or errors:
+        print_problems(errors)
+        print(
+            f"webinar-bot: {len(errors)} error(s) in the schedule; run `webinar-bot check` for details",
+            file=sys.stderr,
+        )
+        return None
+    warnings = len(result.problems)
+    if warnings:
+        print(f"webinar-bot: {warnings} warning(s); `webinar-bot check` lists them", file=sys.stderr)
+    return result.agenda

@@ -1,0 +1,1 @@
+"""Messages: Jinja2 templates rendered to Slack text and Block Kit, every outside string escaped."""
