@@ -19,7 +19,7 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 run: $(VENV)/.installed
-	$(BIN)/webinar-bot plan $(SCHEDULE)
+	$(BIN)/webinar-bot run $(SCHEDULE)
 
 test: $(VENV)/.installed-dev
 	$(BIN)/ruff check bot tests bench

@@ -16,6 +16,14 @@ COMMANDS = {
     "check": ("bot.commands.check", "check a schedule: every problem at once, then a summary"),
     "plan": ("bot.commands.plan", "print the timeline: every cue the bot will post, when, to whom"),
     "ics": ("bot.commands.export", "export an iCalendar file for participants"),
+    "run": (
+        "bot.commands.run",
+        "run the bot in Slack (without credentials: a rehearsal against the stand-in)",
+    ),
+    "rehearse": (
+        "bot.commands.rehearse",
+        "rehearse the whole webinar against the local Slack stand-in, faster",
+    ),
     "localslack": ("bot.localslack.cli", "run the local Slack stand-in (Web API, Events API, Socket Mode)"),
 }
 EXIT_BUG = 70

@@ -86,15 +86,29 @@ class SystemClock:
 class ScaledClock:
     """Agenda time starts at `origin` and runs `speed` times faster than transport time."""
 
-    def __init__(self, origin: datetime, speed: float = 60.0) -> None:
+    def __init__(self, origin: datetime, speed: float = 60.0, start: float | None = None) -> None:
+        """`start`: the `time.monotonic()` at which agenda time is `origin` (default: now). The
+        monotonic clock is system-wide, so two processes given the same `start` share one agenda time."""
         if speed <= 0:
             raise ValueError("speed must be positive")
         self.speed = float(speed)
         self._origin = _aware(origin)
-        self._start = time.monotonic()
+        self._start = time.monotonic() if start is None else start
+        self._held = False
         self._closed = threading.Event()
 
+    def hold(self) -> None:
+        """Stop agenda time at `origin` until `release()` (while a rehearsal is still starting up)."""
+        self._held = True
+
+    def release(self) -> None:
+        """Let agenda time run from `origin`, from this instant on."""
+        self._start = time.monotonic()
+        self._held = False
+
     def now(self) -> datetime:
+        if self._held:
+            return self._origin
         return self._origin + timedelta(seconds=(time.monotonic() - self._start) * self.speed)
 
     def monotonic(self) -> float:
@@ -105,6 +119,8 @@ class ScaledClock:
             self._closed.wait(seconds)
 
     def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        while self._held and not event.is_set():
+            event.wait(0.01)  # agenda time stands still: nothing can come due until release()
         if deadline is None:
             event.wait()
             return True

@@ -38,19 +38,48 @@ SCAN_LIMIT = timedelta(days=2 * 366)  # how far past the earliest event the firs
 MAX_OCCURRENCES_A_DAY = 200  # a series repeating more often than this on one day is not an agenda
 # What malformed calendar data raises from icalendar, dateutil and recurring_ical_events (their own
 # errors derive from ValueError); caught per event so that one bad event never hides the others.
-BAD_DATA: tuple[type[Exception], ...] = (ValueError, TypeError, OverflowError, KeyError, IndexError,
-                                         AttributeError)
+BAD_DATA: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    OverflowError,
+    KeyError,
+    IndexError,
+    AttributeError,
+)
 # The exporter marks its events, so that a round trip drops the whole-webinar envelope event.
 PART = "X-WEBINAR-BOT-PART"
 KEY = "X-WEBINAR-BOT-KEY"
-_PLATFORMS = (("zoom.", "Zoom"), ("webex.", "WebEx"), ("teams.microsoft.", "Microsoft Teams"),
-              ("teams.live.", "Microsoft Teams"), ("meet.google.", "Google Meet"), ("meet.jit.si", "Jitsi"),
-              ("gotomeeting.", "GoToMeeting"), ("bigbluebutton", "BigBlueButton"))
+_PLATFORMS = (
+    ("zoom.", "Zoom"),
+    ("webex.", "WebEx"),
+    ("teams.microsoft.", "Microsoft Teams"),
+    ("teams.live.", "Microsoft Teams"),
+    ("meet.google.", "Google Meet"),
+    ("meet.jit.si", "Jitsi"),
+    ("gotomeeting.", "GoToMeeting"),
+    ("bigbluebutton", "BigBlueButton"),
+)
 _TEXT_ESCAPE = re.compile(r"\\([\\;,nN])")  # RFC 5545 TEXT escapes, undone in one pass
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 _CHECKED = ("DTSTART", "DTEND", "DURATION", "RRULE", "RECURRENCE-ID")  # their errors are reported as such
-_RRULE_PARTS = ("FREQ", "UNTIL", "COUNT", "INTERVAL", "BYSECOND", "BYMINUTE", "BYHOUR", "BYDAY", "BYMONTHDAY",
-               "BYYEARDAY", "BYWEEKNO", "BYMONTH", "BYSETPOS", "WKST", "RSCALE", "SKIP")
+_RRULE_PARTS = (
+    "FREQ",
+    "UNTIL",
+    "COUNT",
+    "INTERVAL",
+    "BYSECOND",
+    "BYMINUTE",
+    "BYHOUR",
+    "BYDAY",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYMONTH",
+    "BYSETPOS",
+    "WKST",
+    "RSCALE",
+    "SKIP",
+)
 
 
 class _BadEvent(ValueError):
@@ -151,8 +180,9 @@ def _parse(file: str, text: str, problems: Problems) -> _Parsed:
     records, unclosed = _scan(text)
     if unclosed:
         ends = [f"END:{name}" for name in reversed(unclosed)]
-        problems.warning(f"the file ends without {', '.join(ends)} (cut off?); reading what is there",
-                         lines[-1][0])
+        problems.warning(
+            f"the file ends without {', '.join(ends)} (cut off?); reading what is there", lines[-1][0]
+        )
         text = "\r\n".join([text.rstrip("\r\n"), *ends, ""])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -165,8 +195,10 @@ def _parse(file: str, text: str, problems: Problems) -> _Parsed:
     for component in components:
         for part in component.walk():
             if part.errors and part.name not in ("VEVENT", "VALARM"):
-                problems.warning(f"{part.name}: {len(part.errors)} unreadable line(s) ignored "
-                                 f"({_short(part.errors[0][1], 120)})")
+                problems.warning(
+                    f"{part.name}: {len(part.errors)} unreadable line(s) ignored "
+                    f"({_short(part.errors[0][1], 120)})"
+                )
     calendars = [c for c in components if c.name == "VCALENDAR"]
     events: list[icalendar.Component] = []
     for component in components:
@@ -177,8 +209,9 @@ def _parse(file: str, text: str, problems: Problems) -> _Parsed:
     if not calendars:
         if not events:
             raise ScheduleUnreadable(file, "holds no VCALENDAR: it is not an iCalendar file")
-        problems.warning("the file holds bare VEVENTs without BEGIN:VCALENDAR; reading them as a calendar",
-                         first_line)
+        problems.warning(
+            "the file holds bare VEVENTs without BEGIN:VCALENDAR; reading them as a calendar", first_line
+        )
     elif len(calendars) > 1:
         problems.warning(f"the file holds {len(calendars)} calendars; reading the events of all of them")
     calendar = calendars[0] if calendars else icalendar.Calendar()
@@ -289,8 +322,9 @@ def _read_duration(component: icalendar.Component) -> timedelta | None:
     except BAD_DATA as exc:
         raise _BadEvent(f"DURATION cannot be read ({_cause(exc)})", "DURATION") from exc
     if not isinstance(value, timedelta):
-        raise _BadEvent(f"DURATION must be a duration such as PT1H, not '{_short(str(prop), 40)}'",
-                        "DURATION")
+        raise _BadEvent(
+            f"DURATION must be a duration such as PT1H, not '{_short(str(prop), 40)}'", "DURATION"
+        )
     if value < timedelta(0):
         raise _BadEvent(f"DURATION {prop.to_ical().decode()} is negative", "DURATION")
     return value
@@ -338,8 +372,11 @@ def _repair_rrule(event: _Event, problems: Problems) -> None:
         return
     event.component.pop("RRULE")
     event.component.add("RRULE", repaired)
-    problems.warning("RRULE contains spaces, which RFC 5545 does not allow; read without them",
-                     event.line_of("RRULE"), event.label)
+    problems.warning(
+        "RRULE contains spaces, which RFC 5545 does not allow; read without them",
+        event.line_of("RRULE"),
+        event.label,
+    )
 
 
 # -- time zones ------------------------------------------------------------------------------------
@@ -413,7 +450,9 @@ def _fixed_offset_zone(tzid: str, start: datetime, event: _Event, problems: Prob
         f"time zone '{tzid}' has no IANA name: event times are read from its VTIMEZONE and stay right, "
         f"but the agenda is shown in {name} (UTC{_offset(offset)} without daylight saving time); set "
         "'timezone:' in a --defaults file to choose the zone",
-        event.line_of("DTSTART"), event.label)  # fmt: skip
+        event.line_of("DTSTART"),
+        event.label,
+    )
     return ZoneInfo(name), name
 
 
@@ -509,8 +548,9 @@ def _check(event: _Event, floating: tzinfo) -> None:
     rrule = event.component.get("RRULE")
     for rule in rrule if isinstance(rrule, list) else [rrule] if rrule is not None else []:
         if isinstance(rule, icalendar.vBroken):
-            raise _BadEvent(f"RRULE '{_short(str(rule), 60)}' cannot be read ({_cause(rule.parse_error)})",
-                           "RRULE")
+            raise _BadEvent(
+                f"RRULE '{_short(str(rule), 60)}' cannot be read ({_cause(rule.parse_error)})", "RRULE"
+            )
         unknown = [part for part in rule if part.upper() not in _RRULE_PARTS]
         if unknown:
             close = difflib.get_close_matches(unknown[0].upper(), _RRULE_PARTS, n=1)
@@ -529,8 +569,11 @@ def _check(event: _Event, floating: tzinfo) -> None:
             return  # reported with the occurrence, on the chosen day
         if ends < begins:
             prop = "DTEND" if "DTEND" in event.component else "DURATION"
-            raise _BadEvent(f"ends at {end:%Y-%m-%d %H:%M}, before it starts at {start:%Y-%m-%d %H:%M} "
-                           f"({prop} before DTSTART)", prop)
+            raise _BadEvent(
+                f"ends at {end:%Y-%m-%d %H:%M}, before it starts at {start:%Y-%m-%d %H:%M} "
+                f"({prop} before DTSTART)",
+                prop,
+            )
 
 
 def _occurrences(series: _Series, start: datetime, stop: datetime) -> list[_Occurrence]:
@@ -616,11 +659,14 @@ class _CalendarReader:
         """Group events by UID; set aside (to report later) those that cannot be used."""
         no_start = [e for e in events if e.start is None and e.broken is None]
         if len(no_start) == 1:
-            self.problems.warning("has no DTSTART and cannot be placed in time: ignored", no_start[0].line,
-                                  no_start[0].label)
+            self.problems.warning(
+                "has no DTSTART and cannot be placed in time: ignored", no_start[0].line, no_start[0].label
+            )
         elif no_start:
-            self.problems.warning(f"{len(no_start)} events have no DTSTART and cannot be placed in time: "
-                                  "ignored", no_start[0].line)
+            self.problems.warning(
+                f"{len(no_start)} events have no DTSTART and cannot be placed in time: ignored",
+                no_start[0].line,
+            )
         groups: dict[str, list[_Event]] = {}
         for event in events:
             if event.start is None and event.broken is None:
@@ -680,8 +726,10 @@ class _CalendarReader:
 
     def _on_day(self, series: list[_Series], day: date, broken: list[tuple[_Event, _BadEvent, bool]]) -> _Day:
         found = _Day()
-        window = (datetime.combine(day - timedelta(days=1), time()),
-                  datetime.combine(day + timedelta(days=2), time()))
+        window = (
+            datetime.combine(day - timedelta(days=1), time()),
+            datetime.combine(day + timedelta(days=2), time()),
+        )
         for group in list(series):
             try:
                 occurrences = _occurrences(group, *window)
@@ -717,8 +765,11 @@ class _CalendarReader:
         if end is None:
             ends = begins
         elif not isinstance(end, datetime):
-            self.problems.warning(f"DTEND is a date without a time ({end.isoformat()}) while DTSTART has "
-                                  "one: taking midnight", occurrence.event.line_of("DTEND"), label)
+            self.problems.warning(
+                f"DTEND is a date without a time ({end.isoformat()}) while DTSTART has one: taking midnight",
+                occurrence.event.line_of("DTEND"),
+                label,
+            )
             ends, _ = _instant(datetime.combine(end, time(), start.tzinfo), self.zones.floating)
         else:
             try:
@@ -741,8 +792,9 @@ class _CalendarReader:
             if not event.timed and start is not None:
                 self.problems.warning(f"{exc}; this all-day event is ignored anyway", where, event.label)
             elif elsewhere is not None:
-                self.problems.warning(f"{exc} (it is on {elsewhere.isoformat()}, not {day}: left out)",
-                                      where, event.label)
+                self.problems.warning(
+                    f"{exc} (it is on {elsewhere.isoformat()}, not {day}: left out)", where, event.label
+                )
             else:
                 self.problems.error(f"{exc}: left out", where, event.label)
 
@@ -750,11 +802,15 @@ class _CalendarReader:
 
     def _items(self, found: _Day, day: date) -> list[Item]:
         for occurrence in found.all_day:
-            self.problems.warning(f"is an all-day event on {day}: ignored (agenda items need a start time)",
-                                  occurrence.event.line, _label(occurrence.summary))
+            self.problems.warning(
+                f"is an all-day event on {day}: ignored (agenda items need a start time)",
+                occurrence.event.line,
+                _label(occurrence.summary),
+            )
         for occurrence in found.cancelled:
-            self.problems.warning(f"is cancelled on {day}: skipped", occurrence.event.line,
-                                  _label(occurrence.summary))
+            self.problems.warning(
+                f"is cancelled on {day}: skipped", occurrence.event.line, _label(occurrence.summary)
+            )
         timed = found.timed
         if any(_text(o.component, PART).lower() == "item" for o, _, _ in timed):
             timed = [t for t in timed if _text(t[0].component, PART).lower() != "webinar"]
@@ -765,21 +821,34 @@ class _CalendarReader:
             title = occurrence.summary
             if not title:
                 title = "(untitled event)"
-                self.problems.warning("has no SUMMARY: called '(untitled event)'", occurrence.event.line,
-                                      "untitled event")
+                self.problems.warning(
+                    "has no SUMMARY: called '(untitled event)'", occurrence.event.line, "untitled event"
+                )
             explicit = _text(occurrence.component, KEY)
             key = keys.take(slugify(explicit, explicit) if explicit else slugify(title))
-            items.append(Item(
-                key=key, title=title, start=begins.astimezone(UTC), end=ends.astimezone(UTC),
-                description=_text(occurrence.component, "DESCRIPTION"), line=occurrence.event.line,
-                anchored=True,
-            ))  # fmt: skip
+            items.append(
+                Item(
+                    key=key,
+                    title=title,
+                    start=begins.astimezone(UTC),
+                    end=ends.astimezone(UTC),
+                    description=_text(occurrence.component, "DESCRIPTION"),
+                    line=occurrence.event.line,
+                    anchored=True,
+                )
+            )
         return items
 
     def _nothing_usable(
-        self, events: list[_Event], broken: list[tuple[_Event, _BadEvent, bool]], day: date | None,
-        explicit: bool, first_day: date | None, timed_count: int, found: _Day,
-    ) -> None:  # fmt: skip
+        self,
+        events: list[_Event],
+        broken: list[tuple[_Event, _BadEvent, bool]],
+        day: date | None,
+        explicit: bool,
+        first_day: date | None,
+        timed_count: int,
+        found: _Day,
+    ) -> None:
         if not events:
             self.problems.error("the calendar has no events")
             return
@@ -788,8 +857,10 @@ class _CalendarReader:
                 self.problems.error(f"no timed events left on {day}: every one is cancelled")
             elif first_day is not None:
                 noun = "timed event" if timed_count == 1 else "timed events"
-                self.problems.error(f"no timed events on {day} (the calendar has {timed_count} {noun}, "
-                                    f"the first on {first_day.isoformat()}; choose the day with --date)")
+                self.problems.error(
+                    f"no timed events on {day} (the calendar has {timed_count} {noun}, "
+                    f"the first on {first_day.isoformat()}; choose the day with --date)"
+                )
             else:
                 self.problems.error(f"no timed events on {day} (the calendar has no usable timed events)")
             return
@@ -798,8 +869,9 @@ class _CalendarReader:
             self.problems.error("the calendar has no usable timed events (see the errors above)")
         elif all_day:
             noun = "all-day event" if all_day == 1 else "all-day events"
-            self.problems.error(f"the calendar has no timed events, only {all_day} {noun}, which an agenda "
-                                "cannot use")
+            self.problems.error(
+                f"the calendar has no timed events, only {all_day} {noun}, which an agenda cannot use"
+            )
         else:
             self.problems.error("the calendar has no timed events")
 
@@ -854,8 +926,9 @@ def _connection(components: Iterable[icalendar.Component]) -> Connection | None:
     for component in components:
         conferences = component.get("CONFERENCE")
         conferences = conferences if isinstance(conferences, list) else [conferences] if conferences else []
-        ranked = sorted(conferences, key=lambda c:
-                        "VIDEO" not in str(getattr(c, "params", {}).get("FEATURE")))
+        ranked = sorted(
+            conferences, key=lambda c: "VIDEO" not in str(getattr(c, "params", {}).get("FEATURE"))
+        )
         urls.extend(str(c).strip() for c in ranked)
         urls.append(_text(component, "URL"))
         urls.append(_text(component, "LOCATION"))

@@ -41,21 +41,22 @@ class Person:
     locale: str
 
 
+# The seed schedules' speakers, by the names the seed documents give.
 SPEAKERS: tuple[Person, ...] = (
-    Person("ortiz", "Elena Ortiz", "America/Argentina/Buenos_Aires", "es-ES"),
-    Person("astor", "James Astor", "Europe/London", "en-GB"),
-    Person("kulke", "Petra Kulke", "Europe/Berlin", "de-DE"),
-    Person("behrendt", "Jonas Behrendt", "Europe/Zurich", "de-DE"),
-    Person("mote", "Sarah Mote", "America/New_York", "en-US"),
-    Person("muhika", "Grace Muhika", "Africa/Nairobi", "en-US"),
-    Person("thorn", "David Thorn", "Australia/Sydney", "en-US"),
-    Person("zuccotti", "Marco Zuccotti", "Europe/Rome", "it-IT"),
-    Person("ganter", "Lukas Ganter", "Europe/Zurich", "fr-FR"),
-    Person("markov", "Irina Markov", "Europe/Helsinki", "en-US"),
-    Person("pal", "Anjali Pal", "Asia/Kolkata", "en-US"),
-    Person("schmidt", "Anna Schmidt", "Europe/Zurich", "de-DE"),
-    Person("muncher", "Tom Muncher", "America/Los_Angeles", "en-US"),
-    Person("yakbowski", "Nina Yakbowski", "America/Chicago", "en-US"),
+    Person("ortiz", "Isabel Ortiz", "Europe/Zurich", "es-ES"),
+    Person("astor", "Evelyn Astor", "Europe/Brussels", "en-GB"),
+    Person("kulke", "Ursula Kulke", "Europe/Berlin", "de-DE"),
+    Person("behrendt", "Christina Behrendt", "Europe/Zurich", "de-DE"),
+    Person("mote", "Hilma Mote", "Africa/Windhoek", "en-GB"),
+    Person("muhika", "Damaris Muhika", "Africa/Nairobi", "en-GB"),
+    Person("thorn", "Ath Thorn", "Asia/Phnom_Penh", "en-US"),
+    Person("zuccotti", "Guillermo Zuccotti", "America/Argentina/Buenos_Aires", "es-ES"),
+    Person("ganter", "Sarah Ganter", "Europe/Zurich", "fr-FR"),
+    Person("markov", "Kroum Markov", "Europe/Zurich", "en-US"),
+    Person("pal", "Karuna Pal", "Europe/Zurich", "en-US"),
+    Person("schmidt", "Valerie Schmidt", "Europe/Zurich", "de-DE"),
+    Person("muncher", "Mathias Muncher", "Europe/Brussels", "de-DE"),
+    Person("yakbowski", "Jorge Yakbowski", "America/Argentina/Buenos_Aires", "es-ES"),
 )
 
 MODERATORS: tuple[Person, ...] = (

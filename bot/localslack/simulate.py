@@ -187,6 +187,22 @@ class SimulatedUser:
         self._record("join", None, conversation.id)
         self._deliver_events(events)
 
+    def invite(self, channel: str, user_id: str) -> None:
+        """Add someone (the bot, say) to a channel this user is in, as `/invite @someone` does."""
+        ctx = self._b.ctx
+        with ctx.ws.lock:
+            conversation = ctx.ws.find_channel(channel)
+            if conversation is None or conversation.is_im:
+                raise ValueError(f"no channel {channel!r}")
+            if self.user.id not in conversation.members:
+                raise ValueError(f"{self.user.name} is not in {channel!r}, so cannot invite anyone to it")
+            if user_id in conversation.members:
+                return
+            conversation.members.append(user_id)
+            events = ctx.events.member_joined(user_id, conversation)
+        self._record("invite", None, conversation.id)
+        self._deliver_events(events)
+
     # -- interactivity -----------------------------------------------------------------------
     def slash(self, command: str, text: str = "", channel: str = "general") -> DeliveryResult:
         """Run a slash command; its acknowledgement is applied (ephemeral or in_channel) before returning."""

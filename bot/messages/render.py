@@ -116,6 +116,17 @@ class Renderer:
             channel=_channel,
         )
 
+    def preload(self) -> int:
+        """Compile every template now, so the first cue of each kind is not late by a compile."""
+        count = 0
+        for name in sorted(self.names()):
+            try:
+                self._template(name)
+                count += 1
+            except jinja2.TemplateError:
+                continue  # reported when that template is used
+        return count
+
     def names(self) -> set[str]:
         """Template names available in this language (and English)."""
         found: set[str] = set()

@@ -123,9 +123,7 @@ def units_of(agenda: Agenda) -> list[Unit]:
                 kind = slot.kind.value
                 label = agenda.speaker_name(slot.speaker) if slot.kind is SlotKind.SPEAKER else slot.title
                 key, start, end = slot.key, slot.start, slot.end
-                anchored = slot.anchored or (
-                    owner is not None and owner.anchored and slot is owner.slots[0]
-                )
+                anchored = slot.anchored or (owner is not None and owner.anchored and slot is owner.slots[0])
                 warn = slot.warn_before or default_warn
             else:
                 assert owner is not None

@@ -37,7 +37,10 @@ def test_the_calendar_has_the_rfc_5545_header_and_the_agenda_zone(seed: Agenda) 
     calendar = parse(export_ics(seed, NOW))
     assert str(calendar["PRODID"]) == PRODID == "-//webinar-bot//EN"
     assert (str(calendar["VERSION"]), str(calendar["CALSCALE"]), str(calendar["METHOD"])) == (
-        "2.0", "GREGORIAN", "PUBLISH")
+        "2.0",
+        "GREGORIAN",
+        "PUBLISH",
+    )
     escaped_title = seed.title.replace(",", "\\,").encode()
     assert calendar["X-WR-CALNAME"].to_ical() == calendar["NAME"].to_ical() == escaped_title
     assert str(calendar["X-WR-TIMEZONE"]) == "Europe/Zurich"
@@ -136,7 +139,8 @@ def test_round_trip_items_come_back_with_their_titles_instants_and_keys(seed: Ag
     agenda = result.agenda
     assert agenda is not None
     assert [(i.title, i.start, i.end) for i in agenda.items] == [
-        (i.title, i.start, i.end) for i in seed.items]
+        (i.title, i.start, i.end) for i in seed.items
+    ]
     assert [i.key for i in agenda.items] == [i.key for i in seed.items]
     assert (agenda.title, agenda.timezone, agenda.date) == (seed.title, "Europe/Zurich", date(2018, 10, 23))
     assert agenda.connection is not None and agenda.connection.url == "https://ilo.webex.com/"
@@ -158,7 +162,9 @@ def test_an_agenda_read_from_a_calendar_with_a_custom_zone_exports_and_reads_bac
         "BEGIN:STANDARD\r\nDTSTART:20170101T000000\r\nTZOFFSETFROM:+1100\r\nTZOFFSETTO:+1100\r\n"
         "END:STANDARD\r\nEND:VTIMEZONE\r\nBEGIN:VEVENT\r\nUID:m@tests\r\nSUMMARY:Match\r\n"
         "DTSTART;TZID=UTC+11:20170228T230000\r\nDTEND;TZID=UTC+11:20170228T233000\r\nEND:VEVENT\r\n"
-        "END:VCALENDAR\r\n", encoding="utf-8")  # fmt: skip
+        "END:VCALENDAR\r\n",
+        encoding="utf-8",
+    )
     agenda = load_ics(source).agenda
     assert agenda is not None
     path = tmp_path / "out.ics"
@@ -166,4 +172,5 @@ def test_an_agenda_read_from_a_calendar_with_a_custom_zone_exports_and_reads_bac
     again = load_ics(path, day=agenda.date).agenda
     assert again is not None and again.timezone == agenda.timezone == "Etc/GMT-11"
     assert [(i.title, i.start, i.end) for i in again.items] == [
-        (i.title, i.start, i.end) for i in agenda.items]
+        (i.title, i.start, i.end) for i in agenda.items
+    ]

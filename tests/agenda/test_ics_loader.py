@@ -46,8 +46,12 @@ def calendar(body: str, head: str = "") -> str:
 
 
 def event(summary: str, start: str, end: str | None = None, extra: str = "", uid: str | None = None) -> str:
-    lines = ["BEGIN:VEVENT", f"UID:{uid or summary.lower().replace(' ', '-')}@tests", f"SUMMARY:{summary}",
-             f"DTSTART{start}"]
+    lines = [
+        "BEGIN:VEVENT",
+        f"UID:{uid or summary.lower().replace(' ', '-')}@tests",
+        f"SUMMARY:{summary}",
+        f"DTSTART{start}",
+    ]
     if end is not None:
         lines.append(f"DTEND{end}")
     lines.extend(line for line in textwrap.dedent(extra).splitlines() if line.strip())
@@ -104,9 +108,11 @@ def test_an_event_with_neither_dtend_nor_duration_ends_when_it_starts(tmp_path: 
 
 
 def test_items_are_sorted_by_start_with_unique_keys_and_the_line_of_their_begin(tmp_path: Path) -> None:
-    text = calendar(event("Q&A", ":20181023T130000Z", ":20181023T133000Z", uid="b")
-                    + event("Talk", ":20181023T120000Z", ":20181023T123000Z", uid="a")
-                    + event("Talk", ":20181023T123000Z", ":20181023T130000Z", uid="c"))
+    text = calendar(
+        event("Q&A", ":20181023T130000Z", ":20181023T133000Z", uid="b")
+        + event("Talk", ":20181023T120000Z", ":20181023T123000Z", uid="a")
+        + event("Talk", ":20181023T123000Z", ":20181023T130000Z", uid="c")
+    )
     agenda = ok(load(tmp_path, text))
     # "a" is a stop word for keys: "Q&A" becomes "q"
     assert [(i.key, i.title) for i in agenda.items] == [("talk", "Talk"), ("talk-2", "Talk"), ("q", "Q&A")]
@@ -117,10 +123,14 @@ def test_items_are_sorted_by_start_with_unique_keys_and_the_line_of_their_begin(
 
 
 def test_end_before_start_is_an_error_naming_the_event_and_the_rest_still_loads(tmp_path: Path) -> None:
-    result = load(tmp_path, calendar(
-        event("Backwards", ";TZID=Europe/Zurich:20181023T143000", ";TZID=Europe/Zurich:20181023T140000")
-        + event("Fine", ";TZID=Europe/Zurich:20181023T150000", ";TZID=Europe/Zurich:20181023T160000"),
-        head=ZURICH_VTIMEZONE))
+    result = load(
+        tmp_path,
+        calendar(
+            event("Backwards", ";TZID=Europe/Zurich:20181023T143000", ";TZID=Europe/Zurich:20181023T140000")
+            + event("Fine", ";TZID=Europe/Zurich:20181023T150000", ";TZID=Europe/Zurich:20181023T160000"),
+            head=ZURICH_VTIMEZONE,
+        ),
+    )
     error = only([p for p in result.problems if p.is_error], "DTEND before DTSTART")
     assert error.item == 'event "Backwards"'
     assert error.line is not None and error.file.endswith("webinar.ics")
@@ -139,18 +149,34 @@ def test_an_overflowing_duration_is_an_error_not_a_traceback(tmp_path: Path) -> 
 
 
 def test_vtimezone_and_tzid_give_instants_and_the_agenda_zone(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(
-        event("Talk", ";TZID=Europe/Zurich:20181023T140000", ";TZID=Europe/Zurich:20181023T141000"),
-        head=ZURICH_VTIMEZONE)))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event("Talk", ";TZID=Europe/Zurich:20181023T140000", ";TZID=Europe/Zurich:20181023T141000"),
+                head=ZURICH_VTIMEZONE,
+            ),
+        )
+    )
     assert agenda.timezone == "Europe/Zurich" and agenda.date == date(2018, 10, 23)
     assert agenda.items[0].start == utc(2018, 10, 23, 12)
 
 
 def test_a_windows_tzid_maps_to_its_iana_zone(tmp_path: Path) -> None:
     vtimezone = ZURICH_VTIMEZONE.replace("TZID:Europe/Zurich", "TZID:W. Europe Standard Time")
-    agenda = ok(load(tmp_path, calendar(
-        event("Talk", ";TZID=W. Europe Standard Time:20181023T140000",
-              ";TZID=W. Europe Standard Time:20181023T150000"), head=vtimezone)))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event(
+                    "Talk",
+                    ";TZID=W. Europe Standard Time:20181023T140000",
+                    ";TZID=W. Europe Standard Time:20181023T150000",
+                ),
+                head=vtimezone,
+            ),
+        )
+    )
     assert agenda.timezone == "Europe/Berlin"
     assert agenda.items[0].start == utc(2018, 10, 23, 12)
 
@@ -166,9 +192,13 @@ def test_a_custom_vtimezone_without_an_iana_name_keeps_instants_and_says_so(tmp_
         END:STANDARD
         END:VTIMEZONE
         """
-    result = load(tmp_path, calendar(
-        event("Match", ";TZID=Court time:20170228T230000", ";TZID=Court time:20170228T233000"),
-        head=vtimezone))
+    result = load(
+        tmp_path,
+        calendar(
+            event("Match", ";TZID=Court time:20170228T230000", ";TZID=Court time:20170228T233000"),
+            head=vtimezone,
+        ),
+    )
     agenda = ok(result)
     assert agenda.items[0].start == utc(2017, 2, 28, 12)
     assert agenda.timezone == "Etc/GMT-11" and agenda.date == date(2017, 2, 28)
@@ -177,10 +207,16 @@ def test_a_custom_vtimezone_without_an_iana_name_keeps_instants_and_says_so(tmp_
 
 
 def test_google_x_wr_timezone_utc_events_load_in_new_york_time(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(
-        event("Noon", ":20211222T170000Z", ":20211222T180000Z") + event("Nine", ":20211223T020000Z",
-                                                                        ":20211223T030000Z"),
-        head="X-WR-TIMEZONE:America/New_York\nX-WR-CALNAME:Team\n")))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event("Noon", ":20211222T170000Z", ":20211222T180000Z")
+                + event("Nine", ":20211223T020000Z", ":20211223T030000Z"),
+                head="X-WR-TIMEZONE:America/New_York\nX-WR-CALNAME:Team\n",
+            ),
+        )
+    )
     assert agenda.timezone == "America/New_York" and agenda.date == date(2021, 12, 22)
     assert [i.title for i in agenda.items] == ["Noon", "Nine"]  # 21:00 in New York is still the 22nd
     assert [i.start.astimezone(agenda.tz).hour for i in agenda.items] == [12, 21]
@@ -188,8 +224,14 @@ def test_google_x_wr_timezone_utc_events_load_in_new_york_time(tmp_path: Path) -
 
 
 def test_floating_times_are_read_in_the_x_wr_timezone(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(event("Match", ":20210916T210000", ":20210916T224500"),
-                                        head="X-WR-TIMEZONE:Europe/Brussels\n")))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event("Match", ":20210916T210000", ":20210916T224500"), head="X-WR-TIMEZONE:Europe/Brussels\n"
+            ),
+        )
+    )
     assert agenda.items[0].start == utc(2021, 9, 16, 19)
     assert agenda.items[0].end == utc(2021, 9, 16, 20, 45)
 
@@ -201,18 +243,32 @@ def test_floating_times_without_any_zone_are_utc(tmp_path: Path) -> None:
 
 def test_a_dst_day_item_lasts_its_real_elapsed_time(tmp_path: Path) -> None:
     # 28 Oct 2018 in Zurich: the clocks go back from 03:00 CEST to 02:00 CET; 01:30-03:30 is 3 hours.
-    agenda = ok(load(tmp_path, calendar(
-        event("Night shift", ";TZID=Europe/Zurich:20181028T013000", ";TZID=Europe/Zurich:20181028T033000"),
-        head=ZURICH_VTIMEZONE)))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event(
+                    "Night shift",
+                    ";TZID=Europe/Zurich:20181028T013000",
+                    ";TZID=Europe/Zurich:20181028T033000",
+                ),
+                head=ZURICH_VTIMEZONE,
+            ),
+        )
+    )
     (item,) = agenda.items
     assert item.end - item.start == timedelta(hours=3)
     assert item.start == utc(2018, 10, 27, 23, 30)
 
 
 def test_an_ambiguous_wall_clock_time_takes_the_first_and_says_so(tmp_path: Path) -> None:
-    result = load(tmp_path, calendar(
-        event("Twice", ";TZID=Europe/Zurich:20181028T023000", ";TZID=Europe/Zurich:20181028T040000"),
-        head=ZURICH_VTIMEZONE))
+    result = load(
+        tmp_path,
+        calendar(
+            event("Twice", ";TZID=Europe/Zurich:20181028T023000", ";TZID=Europe/Zurich:20181028T040000"),
+            head=ZURICH_VTIMEZONE,
+        ),
+    )
     agenda = ok(result)
     assert agenda.items[0].start == utc(2018, 10, 28, 0, 30)  # 02:30 CEST, the first of the two
     assert only(result.problems, "happens twice").item == 'event "Twice"'
@@ -220,16 +276,30 @@ def test_an_ambiguous_wall_clock_time_takes_the_first_and_says_so(tmp_path: Path
 
 # -- recurrence --------------------------------------------------------------------------------------
 
-WEEKLY = event("Weekly sync", ";TZID=Europe/Zurich:20181002T140000", ";TZID=Europe/Zurich:20181002T150000",
-               uid="sync", extra="""\
+WEEKLY = event(
+    "Weekly sync",
+    ";TZID=Europe/Zurich:20181002T140000",
+    ";TZID=Europe/Zurich:20181002T150000",
+    uid="sync",
+    extra="""\
                RRULE:FREQ=WEEKLY;BYDAY=TU
                EXDATE;TZID=Europe/Zurich:20181009T140000
-               """)
-MOVED = event("Weekly sync (moved)", ";TZID=Europe/Zurich:20181016T160000",
-              ";TZID=Europe/Zurich:20181016T163000", uid="sync",
-              extra="RECURRENCE-ID;TZID=Europe/Zurich:20181016T140000")
-CANCELLED = event("Weekly sync", ";TZID=Europe/Zurich:20181023T140000", ";TZID=Europe/Zurich:20181023T150000",
-                  uid="sync", extra="RECURRENCE-ID;TZID=Europe/Zurich:20181023T140000\nSTATUS:CANCELLED")
+               """,
+)
+MOVED = event(
+    "Weekly sync (moved)",
+    ";TZID=Europe/Zurich:20181016T160000",
+    ";TZID=Europe/Zurich:20181016T163000",
+    uid="sync",
+    extra="RECURRENCE-ID;TZID=Europe/Zurich:20181016T140000",
+)
+CANCELLED = event(
+    "Weekly sync",
+    ";TZID=Europe/Zurich:20181023T140000",
+    ";TZID=Europe/Zurich:20181023T150000",
+    uid="sync",
+    extra="RECURRENCE-ID;TZID=Europe/Zurich:20181023T140000\nSTATUS:CANCELLED",
+)
 SERIES = calendar(WEEKLY + MOVED + CANCELLED, head=ZURICH_VTIMEZONE)
 
 
@@ -264,17 +334,29 @@ def test_a_cancelled_occurrence_is_skipped_with_a_warning(tmp_path: Path) -> Non
 
 
 def test_the_default_day_is_the_first_occurrence_that_is_not_excluded(tmp_path: Path) -> None:
-    series = calendar(WEEKLY.replace("EXDATE;TZID=Europe/Zurich:20181009T140000",
-                                     "EXDATE;TZID=Europe/Zurich:20181002T140000"), head=ZURICH_VTIMEZONE)
+    series = calendar(
+        WEEKLY.replace(
+            "EXDATE;TZID=Europe/Zurich:20181009T140000", "EXDATE;TZID=Europe/Zurich:20181002T140000"
+        ),
+        head=ZURICH_VTIMEZONE,
+    )
     agenda = ok(load(tmp_path, series))
     assert agenda.date == date(2018, 10, 9)
 
 
 def test_a_misspelt_rrule_part_is_an_error_naming_the_event_and_the_rest_loads(tmp_path: Path) -> None:
-    result = load(tmp_path, calendar(
-        event("Broken series", ":20181023T100000Z", ":20181023T110000Z",
-              extra="RRULE:FREQ=WEEKLY;UNTL=20191023;BYDAY=TU")
-        + event("Talk", ":20181023T120000Z", ":20181023T130000Z")))
+    result = load(
+        tmp_path,
+        calendar(
+            event(
+                "Broken series",
+                ":20181023T100000Z",
+                ":20181023T110000Z",
+                extra="RRULE:FREQ=WEEKLY;UNTL=20191023;BYDAY=TU",
+            )
+            + event("Talk", ":20181023T120000Z", ":20181023T130000Z")
+        ),
+    )
     error = only(result.problems, "UNTL")
     assert error.is_error and error.item == 'event "Broken series"'
     assert "did you mean 'UNTIL'" in error.message
@@ -292,9 +374,13 @@ def test_an_endless_daily_series_is_only_expanded_around_the_chosen_day(tmp_path
 
 
 def test_all_day_events_are_ignored_with_a_warning_naming_them(tmp_path: Path) -> None:
-    result = load(tmp_path, calendar(
-        event("Holiday", ";VALUE=DATE:20181023", ";VALUE=DATE:20181024")
-        + event("Talk", ":20181023T120000Z", ":20181023T130000Z")))
+    result = load(
+        tmp_path,
+        calendar(
+            event("Holiday", ";VALUE=DATE:20181023", ";VALUE=DATE:20181024")
+            + event("Talk", ":20181023T120000Z", ":20181023T130000Z")
+        ),
+    )
     agenda = ok(result)
     assert [i.title for i in agenda.items] == ["Talk"]
     warning = only(result.problems, "all-day")
@@ -302,24 +388,42 @@ def test_all_day_events_are_ignored_with_a_warning_naming_them(tmp_path: Path) -
 
 
 def test_by_default_the_first_day_with_timed_events_is_taken(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(
-        event("Holiday", ";VALUE=DATE:20181020", ";VALUE=DATE:20181021")
-        + event("Later", ":20181025T120000Z", ":20181025T130000Z")
-        + event("First", ":20181023T120000Z", ":20181023T130000Z"))))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event("Holiday", ";VALUE=DATE:20181020", ";VALUE=DATE:20181021")
+                + event("Later", ":20181025T120000Z", ":20181025T130000Z")
+                + event("First", ":20181023T120000Z", ":20181023T130000Z")
+            ),
+        )
+    )
     assert agenda.date == date(2018, 10, 23) and [i.title for i in agenda.items] == ["First"]
 
 
 def test_an_explicit_day_picks_that_day(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(
-        event("First", ":20181023T120000Z", ":20181023T130000Z")
-        + event("Later", ":20181025T120000Z", ":20181025T130000Z")), day=date(2018, 10, 25)))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event("First", ":20181023T120000Z", ":20181023T130000Z")
+                + event("Later", ":20181025T120000Z", ":20181025T130000Z")
+            ),
+            day=date(2018, 10, 25),
+        )
+    )
     assert agenda.date == date(2018, 10, 25) and [i.title for i in agenda.items] == ["Later"]
 
 
 def test_an_explicit_day_without_events_is_a_clear_error(tmp_path: Path) -> None:
-    result = load(tmp_path, calendar(
-        event("First", ":20181023T120000Z", ":20181023T130000Z")
-        + event("Later", ":20181025T120000Z", ":20181025T130000Z")), day=date(2018, 10, 24))
+    result = load(
+        tmp_path,
+        calendar(
+            event("First", ":20181023T120000Z", ":20181023T130000Z")
+            + event("Later", ":20181025T120000Z", ":20181025T130000Z")
+        ),
+        day=date(2018, 10, 24),
+    )
     assert result.agenda is None
     error = only(result.problems, "no timed events on 2018-10-24")
     assert "2 timed events, the first on 2018-10-23" in error.message and error.file.endswith("webinar.ics")
@@ -336,19 +440,31 @@ def test_a_calendar_of_all_day_events_says_it_has_no_timed_events(tmp_path: Path
 
 def defaults(timezone: str | None = None) -> Header:
     header = Header(
-        channels={"announcements": "webinar", "questions": "webinar-questions",
-                  "backstage": "webinar-backstage"},
+        channels={
+            "announcements": "webinar",
+            "questions": "webinar-questions",
+            "backstage": "webinar-backstage",
+        },
         speakers={"ana": Speaker("ana", "Ana Speaker", slack="U0ANA", line=7)},
-        moderators=("ana",), title="From the defaults", lines={"channels": 3},
-    )  # fmt: skip
+        moderators=("ana",),
+        title="From the defaults",
+        lines={"channels": 3},
+    )
     if timezone:
         header.tz, header.timezone, _ = resolve_timezone(timezone)
     return header
 
 
 def test_defaults_fill_channels_speakers_and_moderators(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(event("Talk", ":20181023T120000Z", ":20181023T130000Z"),
-                                        head="X-WR-CALNAME:Team calendar\n"), defaults=defaults()))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event("Talk", ":20181023T120000Z", ":20181023T130000Z"), head="X-WR-CALNAME:Team calendar\n"
+            ),
+            defaults=defaults(),
+        )
+    )
     assert agenda.channels is not None and agenda.channels.questions == "webinar-questions"
     assert agenda.speakers["ana"].slack == "U0ANA" and agenda.moderators == ("ana",)
     assert agenda.title == "Team calendar"  # what the calendar says wins; defaults fill the gaps
@@ -357,8 +473,9 @@ def test_defaults_fill_channels_speakers_and_moderators(tmp_path: Path) -> None:
 
 
 def test_a_defaults_timezone_wins_over_the_calendars_and_keeps_the_instants(tmp_path: Path) -> None:
-    text = calendar(event("Late talk", ":20181023T230000Z", ":20181023T233000Z"),
-                    head="X-WR-TIMEZONE:America/New_York\n")
+    text = calendar(
+        event("Late talk", ":20181023T230000Z", ":20181023T233000Z"), head="X-WR-TIMEZONE:America/New_York\n"
+    )
     assert ok(load(tmp_path, text)).date == date(2018, 10, 23)
     agenda = ok(load(tmp_path, text, defaults=defaults("Europe/Zurich")))
     assert agenda.timezone == "Europe/Zurich" and agenda.date == date(2018, 10, 24)
@@ -368,17 +485,26 @@ def test_a_defaults_timezone_wins_over_the_calendars_and_keeps_the_instants(tmp_
 def test_the_title_is_the_single_events_summary_or_the_file_name(tmp_path: Path) -> None:
     single = calendar(event("Our webinar", ":20181023T120000Z", ":20181023T130000Z"))
     assert ok(load(tmp_path, single)).title == "Our webinar"
-    two = calendar(event("A", ":20181023T120000Z", ":20181023T130000Z")
-                   + event("B", ":20181023T130000Z", ":20181023T140000Z"))
+    two = calendar(
+        event("A", ":20181023T120000Z", ":20181023T130000Z")
+        + event("B", ":20181023T130000Z", ":20181023T140000Z")
+    )
     assert ok(load(tmp_path, two, name="team.ics")).title == "Calendar: team"
 
 
-@pytest.mark.parametrize(("extra", "url", "platform"), [
-    ("CONFERENCE;VALUE=URI;FEATURE=PHONE:tel:+1-412-555-0123\n"
-     "CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join:https://zoom.us/j/123", "https://zoom.us/j/123", "Zoom"),
-    ("URL:https://ilo.webex.com/meet/x", "https://ilo.webex.com/meet/x", "WebEx"),
-    ("LOCATION:https://meet.example.org/room", "https://meet.example.org/room", ""),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("extra", "url", "platform"),
+    [
+        (
+            "CONFERENCE;VALUE=URI;FEATURE=PHONE:tel:+1-412-555-0123\n"
+            "CONFERENCE;VALUE=URI;FEATURE=VIDEO;LABEL=Join:https://zoom.us/j/123",
+            "https://zoom.us/j/123",
+            "Zoom",
+        ),
+        ("URL:https://ilo.webex.com/meet/x", "https://ilo.webex.com/meet/x", "WebEx"),
+        ("LOCATION:https://meet.example.org/room", "https://meet.example.org/room", ""),
+    ],
+)
 def test_the_connection_comes_from_conference_url_or_a_location_that_is_a_url(
     tmp_path: Path, extra: str, url: str, platform: str
 ) -> None:
@@ -389,20 +515,34 @@ def test_the_connection_comes_from_conference_url_or_a_location_that_is_a_url(
 
 
 def test_a_location_that_is_not_a_url_is_no_connection(tmp_path: Path) -> None:
-    agenda = ok(load(tmp_path, calendar(event("Talk", ":20181023T120000Z", ":20181023T130000Z",
-                                              extra="LOCATION:Room 4\nURL:/relative/path"))))
+    agenda = ok(
+        load(
+            tmp_path,
+            calendar(
+                event(
+                    "Talk",
+                    ":20181023T120000Z",
+                    ":20181023T130000Z",
+                    extra="LOCATION:Room 4\nURL:/relative/path",
+                )
+            ),
+        )
+    )
     assert agenda.connection is None
 
 
 # -- what is not quite iCalendar ---------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("content", "needle"), [
-    (b"", "is empty"),
-    (b"title: A YAML schedule\nagenda: []\n", "is not an iCalendar file"),
-    (b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\nEND:VCALENDAR\r\nEND:VCALENDAR\r\n", "is not valid iCalendar"),
-    (b"BEGIN:VCALENDAR\r\nSUMMARY:\xff\xfe\r\nEND:VCALENDAR\r\n", "is not UTF-8"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("content", "needle"),
+    [
+        (b"", "is empty"),
+        (b"title: A YAML schedule\nagenda: []\n", "is not an iCalendar file"),
+        (b"BEGIN:VCALENDAR\r\nEND:VEVENT\r\nEND:VCALENDAR\r\nEND:VCALENDAR\r\n", "is not valid iCalendar"),
+        (b"BEGIN:VCALENDAR\r\nSUMMARY:\xff\xfe\r\nEND:VCALENDAR\r\n", "is not UTF-8"),
+    ],
+)
 def test_what_is_not_icalendar_is_unreadable_with_a_clear_message(
     tmp_path: Path, content: bytes, needle: str
 ) -> None:
@@ -449,16 +589,22 @@ def test_an_event_without_summary_gets_a_placeholder_title_and_a_warning(tmp_pat
 
 
 def test_text_can_be_given_instead_of_reading_the_file(tmp_path: Path) -> None:
-    result = load_ics(tmp_path / "not-written.ics",
-                      text=calendar(event("Talk", ":20181023T120000Z", ":20181023T130000Z")))
+    result = load_ics(
+        tmp_path / "not-written.ics", text=calendar(event("Talk", ":20181023T120000Z", ":20181023T130000Z"))
+    )
     assert ok(result).items[0].title == "Talk"
     assert messages(result) == []
 
 
 def test_a_broken_event_plainly_on_another_day_is_only_a_warning(tmp_path: Path) -> None:
-    result = load(tmp_path, calendar(
-        event("Backwards", ":20181020T100000Z", ":20181020T090000Z")
-        + event("Talk", ":20181023T120000Z", ":20181023T130000Z")), day=date(2018, 10, 23))
+    result = load(
+        tmp_path,
+        calendar(
+            event("Backwards", ":20181020T100000Z", ":20181020T090000Z")
+            + event("Talk", ":20181023T120000Z", ":20181023T130000Z")
+        ),
+        day=date(2018, 10, 23),
+    )
     agenda = ok(result)
     assert [i.title for i in agenda.items] == ["Talk"]
     warning = only(result.problems, "DTEND before DTSTART")
@@ -467,16 +613,20 @@ def test_a_broken_event_plainly_on_another_day_is_only_a_warning(tmp_path: Path)
 
 def test_absolute_reminders_from_the_defaults_keep_their_instant(tmp_path: Path) -> None:
     defaults_file = tmp_path / "defaults.yaml"
-    defaults_file.write_text(textwrap.dedent("""\
+    defaults_file.write_text(
+        textwrap.dedent("""\
         timezone: Europe/Zurich
         reminders:
           - {at: "2018-10-22 09:00", template: connection_guide}
           - {before: 30m, template: connect_now}
-        """), encoding="utf-8")
+        """),
+        encoding="utf-8",
+    )
     header, problems = read_defaults(defaults_file)
     assert not problems.items
-    agenda = ok(load(tmp_path, calendar(event("Talk", ":20181023T120000Z", ":20181023T130000Z")),
-                     defaults=header))
+    agenda = ok(
+        load(tmp_path, calendar(event("Talk", ":20181023T120000Z", ":20181023T130000Z")), defaults=header)
+    )
     first, second = agenda.reminders
     assert first.instant(agenda.start) == utc(2018, 10, 22, 7)
     assert second.instant(agenda.start) == utc(2018, 10, 23, 11, 30)

@@ -73,8 +73,8 @@ def test_member_joined_channel_is_delivered_for_the_bot_and_for_users(clock: Man
             (channel,) = join(client, "psi-panel-7")
             slack.workspace.find_channel("psi-panel-7").members.remove(slack.user("participant20").id)  # type: ignore[union-attr]
             slack.user("participant20").join("psi-panel-7")
-            users = [e["user"] for e in joins.wait()]
-            assert users == [slack.bot_user_id, slack.user("participant20").id]
+            users = [e["user"] for e in joins.wait()]  # Bolt handles envelopes on a pool: any order
+            assert sorted(users) == sorted([slack.bot_user_id, slack.user("participant20").id])
             assert all(e["channel"] == channel for e in joins.items)
         finally:
             close_handler(handler, slack)
@@ -199,7 +199,7 @@ def test_get_query_strings_form_tokens_and_multipart_bodies_are_all_accepted(sla
         headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
-        assert json.loads(response.read())["user"]["tz"] == "America/New_York"
+        assert json.loads(response.read())["user"]["tz"] == "Africa/Windhoek"
 
 
 def test_a_duplicated_http_event_repeats_with_retry_num(

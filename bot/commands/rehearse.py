@@ -1,0 +1,58 @@
+"""`webinar-bot rehearse FILE [--speed N] [--transcript out.jsonl] [--script FILE]`: the whole webinar,
+against the local Slack stand-in, faster; the chat as it happens, then a summary."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+from pathlib import Path
+
+from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
+from bot.rehearsal.run import RehearsalOptions, rehearse
+from bot.runtime.bot import BotError
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_schedule_arguments(parser)
+    parser.add_argument(
+        "--speed", type=float, default=60.0, help="how many times faster than real time (default 60)"
+    )
+    parser.add_argument(
+        "--transcript", type=Path, metavar="FILE.jsonl", help="write every Slack call and event as JSON lines"
+    )
+    parser.add_argument(
+        "--script",
+        type=Path,
+        metavar="FILE",
+        help="moderator actions to play at agenda times (YAML or lines)",
+    )
+    parser.add_argument("--quiet", action="store_true", help="print only the summary")
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.speed <= 0 or args.speed > 10_000:
+        print("webinar-bot: --speed must be between 0 and 10000", file=sys.stderr)
+        return EXIT_INVALID
+    transcript = args.transcript
+    options = RehearsalOptions(
+        schedule=args.file,
+        speed=args.speed,
+        transcript=transcript,
+        script=args.script,
+        defaults=args.defaults,
+        templates=args.templates,
+        quiet=args.quiet,
+        width=shutil.get_terminal_size((120, 24)).columns,
+    )
+    try:
+        result = rehearse(options, sys.stdout)
+    except BotError as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print("\nRehearsal summary")
+    for line in result.summary.lines(args.speed):
+        print(f"  {line}")
+    if transcript:
+        print(f"  transcript: {transcript}")
+    return EXIT_OK if result.summary.clean else EXIT_INVALID

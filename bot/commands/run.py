@@ -1,0 +1,86 @@
+"""`webinar-bot run FILE [--http PORT]`: run the webinar in Slack.
+
+Socket Mode by default (SLACK_BOT_TOKEN and SLACK_APP_TOKEN, from the environment or `.env`); with
+`--http PORT` the Events API (SLACK_SIGNING_SECRET). SLACK_API_URL points it at another Slack, such as
+`webinar-bot localslack`. Without Slack credentials, it rehearses against the local stand-in instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from bot.clock import SystemClock
+from bot.commands import rehearse as rehearse_command
+from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
+from bot.config import load_settings
+from bot.runtime.bot import BotError, WebinarBot
+from bot.slack.directory import SlackSetupError
+from bot.store.db import StoreUnavailable
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_schedule_arguments(parser)
+    parser.add_argument(
+        "--http", type=int, metavar="PORT", help="serve the Events API on PORT instead of Socket Mode"
+    )
+    parser.add_argument(
+        "--env", type=Path, default=Path(".env"), metavar="FILE", help="settings file (default .env)"
+    )
+    parser.add_argument("--speed", type=float, default=60.0, help="for a rehearsal (no credentials): speed")
+    parser.add_argument("--transcript", type=Path, metavar="FILE.jsonl", help="for a rehearsal: transcript")
+    parser.add_argument("--script", type=Path, metavar="FILE", help="for a rehearsal: moderator script")
+    parser.add_argument("--quiet", action="store_true", help="for a rehearsal: print only the summary")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(dotenv=args.env)
+    if not settings.has_slack_credentials:
+        print(
+            "No Slack credentials (SLACK_BOT_TOKEN): rehearsing against the local Slack stand-in instead.\n"
+            "See README: 'Running it in your Slack workspace'.\n",
+            flush=True,
+        )
+        return rehearse_command.run(args)
+    if args.http is None and not settings.app_token:
+        print(
+            "webinar-bot: Socket Mode needs SLACK_APP_TOKEN (an xapp- token); or use --http PORT "
+            "with SLACK_SIGNING_SECRET",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    if args.http is not None and not settings.signing_secret:
+        print("webinar-bot: --http needs SLACK_SIGNING_SECRET to verify Slack's requests", file=sys.stderr)
+        return EXIT_INVALID
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("slack_sdk").setLevel(logging.WARNING)
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    clock = SystemClock()
+    bot = WebinarBot(
+        args.file, settings, clock, defaults=args.defaults, templates=args.templates, http_port=args.http
+    )
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    try:
+        bot.start()
+    except (BotError, SlackSetupError, StoreUnavailable) as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    logging.getLogger("webinar-bot").info("running %s (%s); Ctrl-C stops", args.file, settings.describe())
+    try:
+        stop.wait()
+    finally:
+        bot.stop()
+        clock.close()
+    return EXIT_OK

@@ -1,0 +1,63 @@
+"""Settings from the environment or `.env` (python-dotenv); secrets never appear in logs or reprs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+
+SLACK_API_URL = "https://slack.com/api/"
+DEFAULT_DATABASE_URL = "sqlite:///webinar-bot.db"
+
+
+def _mask(secret: str) -> str:
+    return f"{secret[:5]}…({len(secret)} chars)" if secret else "(not set)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    bot_token: str = field(default="", repr=False)
+    app_token: str = field(default="", repr=False)
+    signing_secret: str = field(default="", repr=False)
+    api_url: str = SLACK_API_URL
+    database_url: str = DEFAULT_DATABASE_URL
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return bool(self.bot_token)
+
+    def describe(self) -> str:
+        """For logs: which settings are set, with every secret masked."""
+        return (
+            f"SLACK_API_URL={self.api_url} SLACK_BOT_TOKEN={_mask(self.bot_token)} "
+            f"SLACK_APP_TOKEN={_mask(self.app_token)} SLACK_SIGNING_SECRET={_mask(self.signing_secret)} "
+            f"DATABASE_URL={self.database_url}"
+        )
+
+    def __repr__(self) -> str:
+        return f"Settings({self.describe()})"
+
+
+def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")) -> Settings:
+    """The process environment wins over `.env`, which wins over the defaults."""
+    values: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    values.update(os.environ if env is None else env)
+
+    def get(name: str, default: str = "") -> str:
+        return (values.get(name) or default).strip()
+
+    api_url = get("SLACK_API_URL", SLACK_API_URL)
+    if not api_url.endswith("/"):
+        api_url += "/"
+    return Settings(
+        bot_token=get("SLACK_BOT_TOKEN"),
+        app_token=get("SLACK_APP_TOKEN"),
+        signing_secret=get("SLACK_SIGNING_SECRET"),
+        api_url=api_url,
+        database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+    )

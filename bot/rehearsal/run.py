@@ -1,0 +1,169 @@
+"""Run a rehearsal: the real bot, Socket Mode and all, against the stand-in on a faster clock."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot.agenda.load import load_schedule
+from bot.agenda.model import Agenda
+from bot.agenda.problems import ScheduleUnreadable
+from bot.clock import ScaledClock
+from bot.config import Settings
+from bot.localslack import LocalSlack
+from bot.messages.mrkdwn import to_plain
+from bot.rehearsal.console import ChatConsole
+from bot.rehearsal.prepare import Prepared, prepare
+from bot.rehearsal.script import ScriptStep, load_script
+from bot.rehearsal.summary import Summary, summarize
+from bot.rehearsal.workspace import rehearsal_workspace
+from bot.runtime.bot import BotError, WebinarBot
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RehearsalOptions:
+    schedule: Path
+    speed: float = 60.0
+    transcript: Path | None = None
+    script: Path | None = None
+    defaults: Path | None = None
+    templates: Path | None = None
+    today: date | None = None
+    quiet: bool = False
+    width: int = 120
+
+
+@dataclass
+class RehearsalResult:
+    summary: Summary
+    agenda: Agenda
+    bot: WebinarBot
+    slack: LocalSlack
+
+
+class Rehearsal:
+    def __init__(self, options: RehearsalOptions, out: TextIO) -> None:
+        self.options = options
+        self.out = out
+        self._done = threading.Event()
+
+    def _prepare(self) -> Prepared:
+        result = load_schedule(self.options.schedule, self.options.defaults)
+        errors = [p for p in result.problems if p.is_error]
+        if result.agenda is None or errors:
+            listed = "\n".join(str(p) for p in errors[:20])
+            raise BotError(f"the schedule has errors; fix them first:\n{listed}")
+        today = (
+            self.options.today or datetime.now(result.agenda.tz).date()
+        )  # the rehearsal's only wall-clock read
+        return prepare(result.agenda, today)
+
+    def run(self) -> RehearsalResult:
+        prepared = self._prepare()
+        agenda = prepared.agenda
+        clock = ScaledClock(prepared.origin, self.options.speed)
+        clock.hold()  # agenda time starts when the bot is up, not while it connects
+        folder = Path(tempfile.mkdtemp(prefix="webinar-rehearsal-"))
+        slack = LocalSlack(
+            clock=clock,
+            workspace=rehearsal_workspace(agenda),
+            transcript_path=self.options.transcript,
+            subscriptions=frozenset(),
+        )
+        slack.start()
+        bot: WebinarBot | None = None
+        try:
+            steps = load_script(self.options.script, agenda.date, agenda.tz) if self.options.script else []
+            env = slack.env()
+            settings = Settings(
+                bot_token=env["SLACK_BOT_TOKEN"],
+                app_token=env["SLACK_APP_TOKEN"],
+                signing_secret=env["SLACK_SIGNING_SECRET"],
+                api_url=env["SLACK_API_URL"],
+                database_url=f"sqlite:///{folder / 'rehearsal.db'}",
+            )
+            self._header(agenda, prepared)
+            if not self.options.quiet:
+                ChatConsole(slack, agenda.tz, self.out, self.options.width, prepared.notes).attach()
+            bot = WebinarBot(
+                self.options.schedule,
+                settings,
+                clock,
+                defaults=self.options.defaults,
+                templates=self.options.templates,
+                background=True,
+                agenda_transform=lambda loaded: prepare(loaded, agenda.date).agenda,
+            )
+            bot.start()
+            clock.release()
+            player = threading.Thread(target=self._play, args=(steps, slack, bot, clock), daemon=True)
+            player.start()
+            self._wait_for_the_end(bot, clock)
+            cues = bot.session.plan()
+            summary = summarize(cues, slack.transcript)
+            return RehearsalResult(summary, agenda, bot, slack)
+        finally:
+            self._done.set()
+            if bot is not None:
+                bot.stop()
+            slack.stop()
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def _header(self, agenda: Agenda, prepared: Prepared) -> None:
+        start = agenda.start.astimezone(agenda.tz)
+        seconds = (agenda.end - prepared.origin).total_seconds() / self.options.speed
+        length = f"{seconds / 60:.1f} minutes" if seconds >= 90 else f"{seconds:.0f} seconds"
+        print(f"Rehearsing {agenda.title}", file=self.out)
+        when = f"{start:%H:%M} {start.tzname()}"
+        print(
+            f"  against the local Slack stand-in, {self.options.speed:g}x faster: {when} today,"
+            f" about {length}; reminders further ahead are compressed into the lead-in.",
+            file=self.out,
+        )
+        print("  Ctrl-C stops it.\n", file=self.out, flush=True)
+
+    def _wait_for_the_end(self, bot: WebinarBot, clock: ScaledClock) -> None:
+        while True:
+            cues = bot.session.plan()
+            last = max((c.at for c in cues), default=clock.now()) + timedelta(seconds=2)
+            if clock.now() >= last and bot.sender.pending() == 0 and not bot.session.paused:
+                return
+            clock.wait(self._done, last if clock.now() < last else clock.now() + timedelta(seconds=5))
+
+    def _play(self, steps: list[ScriptStep], slack: LocalSlack, bot: WebinarBot, clock: ScaledClock) -> None:
+        moderators = sorted(bot.resolution.moderators)
+        for step in steps:
+            if clock.wait(self._done, step.at):
+                return
+            who = step.actor
+            user = slack.user(who) if who else (slack.user(moderators[0]) if moderators else None)
+            if user is None:
+                print("  (script: no moderator to play it)", file=self.out)
+                continue
+            backstage = bot.resolution.channels["backstage"]
+            try:
+                user.slash("/webinar", step.control, channel=backstage)
+            except Exception as exc:  # a script step must not end the rehearsal
+                print(f"  (script step '{step.control}' failed: {exc})", file=self.out)
+                continue
+            replies = user.ephemerals()
+            if replies:
+                print(
+                    f"{'':10}  {'':24}  ↳ {to_plain(replies[-1].text).splitlines()[0]}",
+                    file=self.out,
+                    flush=True,
+                )
+
+
+def rehearse(options: RehearsalOptions, out: TextIO) -> RehearsalResult:
+    if not options.schedule.exists():
+        raise ScheduleUnreadable(str(options.schedule), "no such file")
+    return Rehearsal(options, out).run()

@@ -1,0 +1,285 @@
+"""Moderators' controls: `/webinar status | start [item] | next | delay MIN | extend MIN | pause | resume
+| skip [item] | mute KIND | unmute KIND`, parsed and applied as pure functions.
+
+`apply_control` returns the new live state, a line for the backstage log ("{who} delayed the session
+by 5 min", with `{who}` filled in by the caller) and the reply for the moderator. The caller re-plans
+and reschedules when the state changed.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from bot.agenda.durations import BadValue, format_duration, parse_duration
+from bot.agenda.header import CUE_KINDS
+from bot.agenda.model import Agenda
+from bot.runtime.live import LiveState
+from bot.runtime.status import current_unit, following_unit
+from bot.timeline.adjustments import Pause
+from bot.timeline.units import PlacedUnit, Placement, place_units
+
+STEERING = ("start", "next", "delay", "extend", "pause", "resume", "skip", "mute", "unmute")
+VIEWING = ("status", "questions", "report", "help")
+ALIASES = {
+    "go": "start",
+    "begin": "start",
+    "n": "next",
+    "advance": "next",
+    "hold": "pause",
+    "continue": "resume",
+}
+MAX_MINUTES = timedelta(hours=3)
+
+HELP = """\
+`/webinar status` where the session stands
+`/webinar start [item]` start the webinar now, or jump to an item (number, speaker or words of its title)
+`/webinar next` the current slot ends now and the next starts: its time runs from now
+`/webinar delay MIN` every later cue moves by MIN minutes
+`/webinar extend MIN` the current slot gets MIN more minutes
+`/webinar pause` / `/webinar resume` stop and restart the clock of the session
+`/webinar skip [item]` skip the slot up next (or the one named)
+`/webinar mute KIND` / `unmute KIND` stop or restart a kind of cue (item_start, standby, ...)
+`/webinar questions [session]` the questions, ranked · `/webinar report` the questions report"""
+
+
+class ControlError(ValueError):
+    """A control that cannot be understood or applied; the message is the polite reply."""
+
+
+@dataclass(frozen=True)
+class Control:
+    action: str
+    amount: timedelta | None = None
+    target: str = ""
+
+    @property
+    def steers(self) -> bool:
+        return self.action in STEERING
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: LiveState
+    reply: str
+    log: str | None = None  # for backstage; "{who}" stands for the moderator
+    changed: bool = False
+
+
+def parse_control(text: str) -> Control:
+    words = text.strip().split()
+    if not words:
+        return Control("status")
+    action = ALIASES.get(words[0].lower(), words[0].lower())
+    rest = " ".join(words[1:])
+    if action not in STEERING + VIEWING:
+        close = difflib.get_close_matches(action, STEERING + VIEWING, n=1)
+        hint = f" Did you mean `{close[0]}`?" if close else ""
+        raise ControlError(f"I don't know `{words[0]}`.{hint} Try `/webinar help`.")
+    if action in ("delay", "extend"):
+        if not rest:
+            raise ControlError(f"How long? For example `/webinar {action} 5` (minutes).")
+        try:
+            amount = parse_duration(rest)
+        except BadValue as exc:
+            raise ControlError(f"`{rest}` is not a duration: {exc}.") from exc
+        if amount <= timedelta(0) or amount > MAX_MINUTES:
+            raise ControlError(f"`{rest}`: give a duration between 1 second and 3 hours.")
+        return Control(action, amount)
+    if action in ("mute", "unmute"):
+        kind = rest.strip()
+        if kind not in CUE_KINDS:
+            raise ControlError(f"Which kind of cue? One of: {', '.join(CUE_KINDS)}.")
+        return Control(action, target=kind)
+    return Control(action, target=rest)
+
+
+def find_unit(placement: Placement, agenda: Agenda, target: str, now: datetime) -> PlacedUnit:
+    """A unit by item number (`3`), key, speaker key or name, or words of its title; upcoming first."""
+    wanted = target.strip().lower()
+    units = [u for u in placement.units if not u.skipped]
+    if wanted.isdigit():
+        number = int(wanted)
+        if not 1 <= number <= len(agenda.items):
+            raise ControlError(f"There is no item {number}: the agenda has {len(agenda.items)}.")
+        key = agenda.items[number - 1].key
+        return next(u for u in units if u.unit.item.key == key)
+
+    def matches(u: PlacedUnit) -> bool:
+        texts = [u.key, u.unit.label, u.unit.item.title, u.unit.session.title if u.unit.session else ""]
+        if u.unit.speaker:
+            texts.append(u.unit.speaker)
+        return any(wanted in t.lower() for t in texts if t)
+
+    found = [u for u in units if matches(u)]
+    if not found:
+        raise ControlError(f"No item, session or speaker matches `{target}`.")
+    upcoming = [u for u in found if u.end > now]
+    return (upcoming or found)[0]
+
+
+def apply_control(agenda: Agenda, state: LiveState, control: Control, now: datetime) -> Outcome:
+    """The state after a steering control, with what to say; raises ControlError for a polite no."""
+    placement = place_units(agenda, state.adjustments)
+    current = current_unit(placement, state, now)
+    a = state.adjustments
+    action = control.action
+    if action == "start":
+        return _start(agenda, state, placement, current, control.target, now)
+    if action == "next":
+        upcoming = following_unit(placement, current, now)
+        if current is None and upcoming is None:
+            raise ControlError("The webinar is over: there is nothing next.")
+        if upcoming is None:
+            assert current is not None
+            new = a.with_end(current.key, now)
+            return Outcome(
+                state.with_adjustments(new),
+                f"Ended {current.unit.label}: that was the last part.",
+                f"{{who}} ended {current.unit.label}, the last part of the webinar",
+                True,
+            )
+        new = a.with_start(upcoming.key, now)
+        if current is not None:
+            new = new.with_end(current.key, now)
+        note = _timing_note(current, now)
+        return Outcome(
+            state.with_adjustments(new, upcoming.key),
+            f"Now: {upcoming.unit.label} ({format_duration(upcoming.unit.planned_duration)}).{note}",
+            f"{{who}} moved on to {upcoming.unit.label}{note}",
+            True,
+        )
+    if action == "delay":
+        assert control.amount is not None
+        length = format_duration(control.amount)
+        return Outcome(
+            state.with_adjustments(a.with_delay(now, control.amount)),
+            f"Every later cue moves by {length}.",
+            f"{{who}} delayed the session by {length}",
+            True,
+        )
+    if action == "extend":
+        assert control.amount is not None
+        if current is None:
+            raise ControlError("Nothing is running to extend; use `/webinar delay` to move what comes next.")
+        length = format_duration(control.amount)
+        return Outcome(
+            state.with_adjustments(a.with_extension(current.key, control.amount)),
+            f"{current.unit.label} gets {length} more.",
+            f"{{who}} gave {current.unit.label} {length} more",
+            True,
+        )
+    if action == "pause":
+        if state.paused_since is not None:
+            raise ControlError("The session is already paused; `/webinar resume` restarts it.")
+        paused = replace(a, pauses=(*a.pauses, Pause(now)))
+        return Outcome(
+            state.with_adjustments(paused),
+            "Paused: no cue goes out until `/webinar resume`.",
+            "{who} paused the session",
+            True,
+        )
+    if action == "resume":
+        since = state.paused_since
+        if since is None:
+            raise ControlError("The session is not paused.")
+        pauses = tuple(Pause(p.start, now) if p.end is None else p for p in a.pauses)
+        length = format_duration(now - since)
+        return Outcome(
+            state.with_adjustments(replace(a, pauses=pauses)),
+            f"Resumed after {length}: later cues move by {length}.",
+            f"{{who}} resumed the session after {length}",
+            True,
+        )
+    if action == "skip":
+        target = (
+            find_unit(placement, agenda, control.target, now)
+            if control.target
+            else following_unit(placement, current, now)
+        )
+        if target is None:
+            raise ControlError("There is nothing left to skip.")
+        if current is not None and target.key == current.key:
+            raise ControlError(f"{target.unit.label} is running now: use `/webinar next` to move on.")
+        if target.start <= now and target.end <= now:
+            raise ControlError(f"{target.unit.label} is already over.")
+        return Outcome(
+            state.with_adjustments(a.with_skip(target.key)),
+            f"Skipped {target.unit.label}.",
+            f"{{who}} skipped {target.unit.label}",
+            True,
+        )
+    if action in ("mute", "unmute"):
+        kind = control.target
+        muted = a.muted | {kind} if action == "mute" else a.muted - {kind}
+        verb = "muted" if action == "mute" else "unmuted"
+        return Outcome(
+            state.with_adjustments(replace(a, muted=frozenset(muted))),
+            f"{kind} cues {verb}.",
+            f"{{who}} {verb} {kind} cues",
+            True,
+        )
+    raise ControlError(f"`{action}` does not steer the session.")
+
+
+def _timing_note(current: PlacedUnit | None, now: datetime) -> str:
+    if current is None:
+        return ""
+    over = now - current.time_up
+    if over > timedelta(seconds=5):
+        return f" ({current.unit.label} ran {format_duration(over)} over)"
+    if -over > timedelta(seconds=5):
+        return f" ({current.unit.label} finished {format_duration(-over)} early)"
+    return ""
+
+
+def _start(
+    agenda: Agenda,
+    state: LiveState,
+    placement: Placement,
+    current: PlacedUnit | None,
+    target: str,
+    now: datetime,
+) -> Outcome:
+    a = state.adjustments
+    if not target:
+        if a.actual_starts:
+            label = current.unit.label if current else "the webinar"
+            raise ControlError(f"Already running ({label}). Use `/webinar next`, or `/webinar start <item>`.")
+        first = next(u for u in placement.units if not u.skipped)
+        new = a.with_start(first.key, now)
+        note = _relative(now, first.unit.planned_start)
+        return Outcome(
+            state.with_adjustments(new, first.key),
+            f"Started: {first.unit.label}.{note}",
+            f"{{who}} started the webinar{note}",
+            True,
+        )
+    unit = find_unit(placement, agenda, target, now)
+    if unit.key in a.actual_starts and current is not None and unit.key == current.key:
+        raise ControlError(f"{unit.unit.label} is already running.")
+    units = [u for u in placement.units if not u.skipped]
+    position = {u.key: i for i, u in enumerate(units)}
+    if current is not None and position[unit.key] < position[current.key]:
+        raise ControlError(f"{unit.unit.label} came before what runs now; I can only jump forward.")
+    new = a.with_start(unit.key, now)
+    first_between = position[current.key] + 1 if current is not None else 0
+    for skipped in units[first_between : position[unit.key]]:
+        if skipped.end > now:
+            new = new.with_skip(skipped.key)
+    if current is not None and current.key != unit.key:
+        new = new.with_end(current.key, now)
+    return Outcome(
+        state.with_adjustments(new, unit.key),
+        f"Started: {unit.unit.label}.",
+        f"{{who}} started {unit.unit.label}",
+        True,
+    )
+
+
+def _relative(now: datetime, planned: datetime) -> str:
+    gap = now - planned
+    if abs(gap) < timedelta(seconds=30):
+        return " (on time)"
+    return f" ({format_duration(abs(gap))} {'late' if gap > timedelta(0) else 'early'})"

@@ -1,0 +1,118 @@
+"""The running webinar: its agenda and live state; moderators' controls and schedule edits land here.
+
+Every change is persisted (so a restart resumes where the moderators left it), logged, and followed
+by a re-plan through `on_change`, which reschedules every cue not yet sent.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from bot.agenda.diff import describe_changes
+from bot.agenda.model import Agenda
+from bot.clock import Clock
+from bot.runtime.controls import ControlError, Outcome, apply_control, parse_control
+from bot.runtime.live import LiveState
+from bot.runtime.status import Status, status
+from bot.store.control_log import ControlLog
+from bot.store.live_state import LiveStateStore, StaleState
+from bot.timeline.cue import Cue
+from bot.timeline.planner import plan
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ControlReply:
+    reply: str
+    log: str | None = None  # for backstage; "{who}" stands for the moderator
+    changed: bool = False
+
+
+class LiveSession:
+    def __init__(
+        self,
+        agenda: Agenda,
+        clock: Clock,
+        states: LiveStateStore,
+        control_log: ControlLog,
+        on_change: Callable[[], None],
+    ) -> None:
+        self._agenda = agenda
+        self.clock = clock
+        self.states = states
+        self.control_log = control_log
+        self.on_change = on_change
+        self._state = LiveState()
+        self._version: int | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def agenda(self) -> Agenda:
+        with self._lock:
+            return self._agenda
+
+    @property
+    def state(self) -> LiveState:
+        with self._lock:
+            return self._state
+
+    def load(self) -> LiveState:
+        """The state the moderators left, if the bot ran this webinar on this database before."""
+        with self._lock:
+            stored = self.states.load()
+            if stored is not None:
+                document, self._version = stored
+                self._state = LiveState.from_json(document)
+            return self._state
+
+    def _save(self, state: LiveState) -> None:
+        try:
+            self._version = self.states.save(state.to_json(), self._version)
+        except StaleState:  # another writer (an old process) saved since: theirs is older than ours
+            stored = self.states.load()
+            self._version = stored[1] if stored else None
+            self._version = self.states.save(state.to_json(), self._version)
+        self._state = state
+
+    def plan(self) -> list[Cue]:
+        with self._lock:
+            return plan(self._agenda, self._state.adjustments)
+
+    def status(self) -> Status:
+        with self._lock:
+            return status(self._agenda, self._state, self.clock.now())
+
+    @property
+    def paused(self) -> bool:
+        return self.state.paused_since is not None
+
+    def steer(self, user_id: str, text: str) -> ControlReply:
+        """Apply a moderator's control; ControlError (a polite reply) when it cannot be applied."""
+        control = parse_control(text)
+        if not control.steers:
+            raise ControlError(f"`{control.action}` does not steer the session.")
+        with self._lock:
+            now = self.clock.now()
+            outcome: Outcome = apply_control(self._agenda, self._state, control, now)
+            if outcome.changed:
+                self._save(outcome.state)
+                self.control_log.append(now, user_id, control.action, {"text": text.strip()[:500]})
+        if outcome.changed:
+            self.on_change()
+        return ControlReply(outcome.reply, outcome.log, outcome.changed)
+
+    def set_panel(self, channel: str, ts: str) -> None:
+        with self._lock:
+            self._save(replace(self._state, panel_channel=channel, panel_ts=ts))
+
+    def replace_agenda(self, agenda: Agenda) -> list[str]:
+        """Switch to an edited schedule; what changed, for backstage."""
+        with self._lock:
+            changes = describe_changes(self._agenda, agenda)
+            self._agenda = agenda
+        self.on_change()
+        return changes

@@ -1,0 +1,101 @@
+"""The store's tables, all on one `MetaData` so later features (questions, votes) add theirs beside them.
+
+Every row carries a `webinar` key: one database can hold several webinars (or rehearsals of one).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData()
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend.
+
+    SQLite has no time zones: it stores the naive UTC wall time, and we reattach UTC on the way out.
+    Naive datetimes are refused: an instant without a zone is a bug waiting for daylight saving.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: the store needs aware (UTC) instants")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime from the database, got {value!r}")
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+WEBINAR = 200  # length of the webinar key columns
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("cue_id", String(500), primary_key=True),
+    Column("kind", String(64), nullable=False),
+    Column("audience", String(200), nullable=False),
+    Column("planned_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("channel", String(64)),
+    Column("ts", String(64)),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text),
+    Column("claimed_at", UtcDateTime()),
+    Column("sent_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_outbox_webinar_planned", outbox.c.webinar, outbox.c.planned_at)
+
+live_state = Table(
+    "live_state",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("document", JSON, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+control_log = Table(
+    "control_log",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webinar", String(WEBINAR), nullable=False),
+    Column("at", UtcDateTime(), nullable=False),
+    Column("user_id", String(64), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("detail", JSON, nullable=False),
+)
+Index("ix_control_log_webinar_id", control_log.c.webinar, control_log.c.id)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("token", String(64), nullable=False),
+)

@@ -1,0 +1,64 @@
+"""`webinar-bot rehearse` end to end on a short schedule: every cue once, the chat printed, a summary."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+from bot.cli import main
+from bot.rehearsal.run import RehearsalOptions, rehearse
+
+SHORT = """\
+title: Short rehearsal
+timezone: Europe/Zurich
+date: 2018-10-23
+connect_before: 5m
+reminders: [{before: 1d, template: connection_guide}, {before: 5m, template: connect_now}]
+channels: {announcements: short-webinar, questions: short-questions, backstage: short-backstage}
+moderators: [mod]
+speakers:
+  mod: {name: Maria Moderator, email: mod@example.org}
+  ana: {name: Ana Speaker, email: ana@example.org}
+agenda:
+  - time: "14:00-14:12"
+    title: Only block
+    sessions:
+      - title: A session
+        slots: [{speaker: ana, minutes: 4}, {discussion: 6}]
+"""
+
+
+def test_a_short_rehearsal_posts_every_cue_once_and_prints_the_chat(tmp_path: Path) -> None:
+    schedule = tmp_path / "short.yaml"
+    schedule.write_text(SHORT)
+    script = tmp_path / "script.txt"
+    script.write_text("14:00 start\n14:05 next\n")
+    out = io.StringIO()
+    transcript = tmp_path / "out.jsonl"
+    result = rehearse(RehearsalOptions(schedule, speed=600, transcript=transcript, script=script), out)
+    assert result.summary.missing == 0 and result.summary.duplicated == 0
+    assert result.summary.planned == len(result.bot.session.plan())
+    chat = out.getvalue()
+    assert "#short-backstage" in chat and "@Ana Speaker (DM)" in chat and "/webinar next" in chat
+    assert "1 day before, compressed" in chat
+    entries = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assert entries and all("agenda" in e and "wall" in e for e in entries)
+    # The script's late `next` moved the discussion: the plan the summary checked followed it.
+    assert result.bot.session.state.current is not None
+
+
+def test_the_rehearse_command_prints_a_summary_and_exits_0(tmp_path: Path, capsys: object) -> None:
+    schedule = tmp_path / "short.yaml"
+    schedule.write_text(SHORT)
+    code = main(["rehearse", str(schedule), "--speed", "900", "--quiet"])
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert code == 0
+    assert "Rehearsal summary" in out and "missing: 0" in out and "duplicated: 0" in out
+
+
+def test_rehearsing_a_broken_schedule_says_why(tmp_path: Path, capsys: object) -> None:
+    schedule = tmp_path / "broken.yaml"
+    schedule.write_text(SHORT.replace("speaker: ana", "speaker: ghost"))
+    assert main(["rehearse", str(schedule), "--quiet"]) == 1
+    assert "ghost" in capsys.readouterr().err  # type: ignore[attr-defined]

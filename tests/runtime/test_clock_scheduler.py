@@ -1,0 +1,110 @@
+"""APScheduler driven by the injected clock: a three-hour agenda in microseconds, no wall clock."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.clock import ManualClock, ScaledClock
+from bot.runtime.scheduler import ClockScheduler
+
+T0 = datetime(2018, 10, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T0)
+
+
+def test_a_job_fires_when_the_clock_reaches_it_and_not_before(clock: ManualClock) -> None:
+    fired: list[str] = []
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=False)
+    scheduler.schedule_at("a", T0 + timedelta(minutes=5), fired.append, ("a",))
+    clock.advance(timedelta(minutes=4, seconds=59))
+    assert scheduler.run_due() == 0 and fired == []
+    clock.advance(timedelta(seconds=1))
+    assert scheduler.run_due() == 1 and fired == ["a"]
+    assert scheduler.run_due() == 0  # one-shot
+    scheduler.shutdown()
+
+
+def test_replace_existing_moves_a_job(clock: ManualClock) -> None:
+    fired: list[str] = []
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=False)
+    scheduler.schedule_at("cue", T0 + timedelta(minutes=5), fired.append, ("first",))
+    scheduler.schedule_at("cue", T0 + timedelta(minutes=10), fired.append, ("moved",))
+    assert len(scheduler.get_jobs()) == 1
+    clock.advance(timedelta(minutes=6))
+    assert scheduler.run_due() == 0
+    clock.advance(timedelta(minutes=4))
+    scheduler.run_due()
+    assert fired == ["moved"]
+    scheduler.shutdown()
+
+
+def test_a_job_in_the_past_fires_at_once_without_a_wall_clock_misfire_check(clock: ManualClock) -> None:
+    fired: list[str] = []
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=False)
+    scheduler.schedule_at("late", T0 - timedelta(hours=1), fired.append, ("late",))
+    scheduler.run_due()
+    assert fired == ["late"]  # 2018 is years before the wall clock: APScheduler's check would drop it
+    scheduler.shutdown()
+
+
+def test_unschedule_removes_a_pending_job(clock: ManualClock) -> None:
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=False)
+    scheduler.schedule_at("x", T0 + timedelta(seconds=1), print)
+    assert scheduler.unschedule("x") is True
+    assert scheduler.unschedule("x") is False
+    assert scheduler.next_wakeup() is None
+    scheduler.shutdown()
+
+
+def test_the_background_thread_fires_when_another_thread_advances_the_clock(clock: ManualClock) -> None:
+    done = threading.Event()
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=True)
+    scheduler.schedule_at("bg", T0 + timedelta(hours=3), done.set)
+    assert not done.is_set()
+    clock.advance(timedelta(hours=3))
+    assert done.wait(timeout=10)
+    scheduler.shutdown()
+
+
+def test_a_scaled_clock_runs_an_hour_of_agenda_in_order_quickly() -> None:
+    clock = ScaledClock(T0, speed=36_000)  # an hour of agenda in 0.1 s
+    order: list[int] = []
+    finished = threading.Event()
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=True)
+    for n in range(10):
+        scheduler.schedule_at(f"j{n}", T0 + timedelta(minutes=6 * n + 1), order.append, (n,))
+    scheduler.schedule_at("end", T0 + timedelta(minutes=61), finished.set)
+    assert finished.wait(timeout=20)
+    assert order == list(range(10))
+    scheduler.shutdown()
+
+
+def test_the_scheduler_never_reads_the_wall_clock(
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import apscheduler.schedulers.base as base
+
+    class NoWallClock(datetime):
+        @classmethod
+        def now(cls, tz: object = None) -> "NoWallClock":
+            raise AssertionError("the wall clock was read")
+
+    monkeypatch.setattr(base, "datetime", NoWallClock)
+    fired: list[int] = []
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=False)
+    scheduler.schedule_at("a", T0 + timedelta(seconds=30), fired.append, (1,))
+    clock.advance(timedelta(seconds=30))
+    scheduler.run_due()
+    assert fired == [1]
+    scheduler.shutdown()

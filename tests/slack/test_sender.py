@@ -1,0 +1,189 @@
+"""The sender: cues first, paced within Slack's limits, retried through outages, never doubled."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from bot.clock import ManualClock
+from bot.localslack import LocalSlack
+from bot.slack.client import make_client
+from bot.slack.sender import Post, Priority, Result, SlackSender
+
+
+def sender_for(slack: LocalSlack, clock: ManualClock) -> SlackSender:
+    return SlackSender(make_client(slack.bot_token, slack.api_url, clock, for_posts=True), clock)
+
+
+def joined(slack: LocalSlack, clock: ManualClock, name: str) -> str:
+    """The channel's id, with the bot in it (backstage channels are private: a moderator invites it)."""
+    channel = slack.channel_id(name)
+    if name.endswith("backstage"):
+        slack.user("ortiz").invite(channel, slack.bot_user_id)
+    else:
+        make_client(slack.bot_token, slack.api_url, clock).conversations_join(channel=channel)
+    return channel
+
+
+def texts(slack: LocalSlack, channel: str) -> list[str]:
+    return [m.text for m in slack.messages(channel)]
+
+
+def post(
+    channel: str,
+    text: str,
+    priority: Priority = Priority.REPLY,
+    key: str | None = None,
+    results: list[Result] | None = None,
+) -> Post:
+    return Post(
+        "chat.postMessage",
+        {"channel": channel, "text": text},
+        priority,
+        key=key,
+        on_done=results.append if results is not None else None,
+    )
+
+
+def test_cues_go_ahead_of_less_urgent_posts(slack: LocalSlack, clock: ManualClock) -> None:
+    channel = joined(slack, clock, "sp-webinar-backstage")
+    sender = sender_for(slack, clock)
+    sender.submit(post(channel, "panel", Priority.PANEL))
+    sender.submit(post(channel, "question copy", Priority.QUESTION))
+    sender.submit(post(channel, "time's up", Priority.CUE))
+    sender.drain()
+    assert texts(slack, channel) == ["time's up", "question copy", "panel"]
+
+
+def test_a_burst_is_paced_to_stay_inside_slacks_limit_without_a_single_429(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    channel = joined(slack, clock, "sp-webinar-questions")
+    sender = sender_for(slack, clock)
+    for n in range(30):
+        sender.submit(post(channel, f"copy {n}", Priority.QUESTION))
+    started = clock.monotonic()
+    sender.drain()
+    assert texts(slack, channel) == [f"copy {n}" for n in range(30)]
+    assert not slack.transcript.calls(method="chat.postMessage", ok=False)
+    assert clock.monotonic() - started >= 25  # about one per second after a short burst
+
+
+def test_a_post_dropped_after_slack_accepted_it_is_not_posted_twice(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    channel = joined(slack, clock, "sp-webinar")
+    slack.faults.drop_after_accept(count=1)
+    results: list[Result] = []
+    sender = sender_for(slack, clock)
+    sender.submit(
+        post(channel, "item starts", Priority.CUE, key="item_start:x@announcements", results=results)
+    )
+    sender.drain()
+    assert texts(slack, channel) == ["item starts"]
+    assert len(results) == 1 and results[0].ok and results[0].reconciled
+    assert results[0].ts == slack.messages(channel)[0].ts
+
+
+def test_a_two_minute_server_outage_delays_posts_but_loses_none(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    channel = joined(slack, clock, "sp-webinar")
+    slack.faults.server_error(seconds=120, status=503)
+    results: list[Result] = []
+    sender = sender_for(slack, clock)
+    for n in range(5):
+        sender.submit(post(channel, f"cue {n}", Priority.CUE, key=f"cue-{n}", results=results))
+    started = clock.monotonic()
+    sender.drain()
+    assert texts(slack, channel) == [f"cue {n}" for n in range(5)]
+    assert all(r.ok for r in results) and len(results) == 5
+    assert clock.monotonic() - started >= 120
+
+
+def test_a_429_storm_is_waited_out(slack: LocalSlack, clock: ManualClock) -> None:
+    channel = joined(slack, clock, "sp-webinar")
+    slack.faults.rate_limit(count=12, retry_after=3)
+    results: list[Result] = []
+    sender = sender_for(slack, clock)
+    for n in range(3):
+        sender.submit(post(channel, f"cue {n}", Priority.CUE, key=f"c{n}", results=results))
+    sender.drain()
+    assert texts(slack, channel) == ["cue 0", "cue 1", "cue 2"]
+    assert [r.ok for r in results] == [True] * 3
+
+
+def test_a_permanent_error_is_reported_not_retried(slack: LocalSlack, clock: ManualClock) -> None:
+    results: list[Result] = []
+    sender = sender_for(slack, clock)
+    sender.submit(post("C0NOWHERE", "hello", key="k", results=results))
+    sender.drain()
+    assert [(r.ok, r.error) for r in results] == [(False, "channel_not_found")]
+    assert len(slack.transcript.calls(method="chat.postMessage")) == 1
+
+
+def test_the_bot_joins_a_public_channel_it_is_not_in(slack: LocalSlack, clock: ManualClock) -> None:
+    channel = slack.channel_id("sp-webinar")
+    sender = sender_for(slack, clock)
+    sender.submit(post(channel, "hello"))
+    sender.drain()
+    assert texts(slack, channel) == ["hello"]
+
+
+def test_coalesced_updates_send_only_the_latest(slack: LocalSlack, clock: ManualClock) -> None:
+    channel = joined(slack, clock, "sp-webinar-backstage")
+    sender = sender_for(slack, clock)
+    sender.submit(post(channel, "panel v1"))
+    sender.drain()
+    ts = slack.messages(channel)[0].ts
+    for version in (2, 3, 4):
+        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": f"panel v{version}"}
+        sender.submit(Post("chat.update", args, Priority.PANEL, coalesce="panel"))
+    sender.drain()
+    assert texts(slack, channel) == ["panel v4"]
+    assert len(slack.transcript.calls(method="chat.update")) == 1
+
+
+def test_a_crash_between_claim_and_confirmation_is_reconciled_not_reposted(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    channel = joined(slack, clock, "sp-webinar")
+    first = sender_for(slack, clock)
+    first.submit(post(channel, "posted before the crash", Priority.CUE, key="cue-a"))
+    first.drain()
+    results: list[Result] = []
+    restarted = sender_for(slack, clock)
+    restarted.submit(
+        Post(
+            "chat.postMessage",
+            {"channel": channel, "text": "posted before the crash"},
+            Priority.CUE,
+            key="cue-a",
+            reconcile_first=True,
+            on_done=results.append,
+        )
+    )
+    restarted.submit(
+        Post(
+            "chat.postMessage",
+            {"channel": channel, "text": "never posted"},
+            Priority.CUE,
+            key="cue-b",
+            reconcile_first=True,
+            on_done=results.append,
+        )
+    )
+    restarted.drain()
+    assert texts(slack, channel) == ["posted before the crash", "never posted"]
+    assert [r.reconciled for r in results] == [True, False]
+
+
+@pytest.mark.parametrize("method", ["chat.update", "reactions.add"])
+def test_non_posting_methods_are_not_paced_per_channel(
+    slack: LocalSlack, clock: ManualClock, method: str
+) -> None:
+    from bot.slack.sender import Pacer
+
+    pacer = Pacer()
+    assert (pacer.key(Post(method, {"channel": "C1"})) or "").startswith("post:") is False
