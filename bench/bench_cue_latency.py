@@ -83,6 +83,7 @@ def parent(args: argparse.Namespace) -> None:
     from bench_localslack_overhead import measure_post_overhead
 
     from bot.localslack import LocalSlack
+    from bot.manifest import bot_events
     from bot.rehearsal.summary import receipts
     from bot.rehearsal.workspace import rehearsal_workspace
     from bot.timeline.planner import plan
@@ -96,7 +97,7 @@ def parent(args: argparse.Namespace) -> None:
     with (
         tempfile.TemporaryDirectory() as folder,
         LocalSlack(
-            clock=clock, workspace=rehearsal_workspace(prepared.agenda), subscriptions=frozenset()
+            clock=clock, workspace=rehearsal_workspace(prepared.agenda), subscriptions=bot_events()
         ) as slack,
     ):
         env = {**os.environ, **slack.env()}

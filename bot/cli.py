@@ -24,6 +24,7 @@ COMMANDS = {
         "bot.commands.rehearse",
         "rehearse the whole webinar against the local Slack stand-in, faster",
     ),
+    "report": ("bot.commands.report", "write the questions report (Markdown, CSV or JSON) from the database"),
     "localslack": ("bot.localslack.cli", "run the local Slack stand-in (Web API, Events API, Socket Mode)"),
 }
 EXIT_BUG = 70

@@ -27,6 +27,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="FILE",
         help="moderator actions to play at agenda times (YAML or lines)",
     )
+    parser.add_argument(
+        "--crowd",
+        type=int,
+        default=0,
+        metavar="K",
+        help="K simulated participants who ask, reply and vote (default: none)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
 
 
@@ -44,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
         templates=args.templates,
         quiet=args.quiet,
         width=shutil.get_terminal_size((120, 24)).columns,
+        crowd=max(args.crowd, 0),
     )
     try:
         result = rehearse(options, sys.stdout)
@@ -53,6 +61,11 @@ def run(args: argparse.Namespace) -> int:
     print("\nRehearsal summary")
     for line in result.summary.lines(args.speed):
         print(f"  {line}")
+    clean = result.summary.clean
+    if result.crowd is not None:
+        for line in result.crowd.lines():
+            print(f"  {line}")
+        clean = clean and result.crowd.lost == 0 and not result.crowd.misfiled
     if transcript:
         print(f"  transcript: {transcript}")
-    return EXIT_OK if result.summary.clean else EXIT_INVALID
+    return EXIT_OK if clean else EXIT_INVALID

@@ -35,6 +35,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--speed", type=float, default=60.0, help="for a rehearsal (no credentials): speed")
     parser.add_argument("--transcript", type=Path, metavar="FILE.jsonl", help="for a rehearsal: transcript")
     parser.add_argument("--script", type=Path, metavar="FILE", help="for a rehearsal: moderator script")
+    parser.add_argument(
+        "--crowd", type=int, default=0, metavar="K", help="for a rehearsal: simulated participants"
+    )
     parser.add_argument("--quiet", action="store_true", help="for a rehearsal: print only the summary")
 
 

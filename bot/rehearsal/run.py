@@ -17,8 +17,10 @@ from bot.agenda.problems import ScheduleUnreadable
 from bot.clock import ScaledClock
 from bot.config import Settings
 from bot.localslack import LocalSlack
+from bot.manifest import bot_events
 from bot.messages.mrkdwn import to_plain
 from bot.rehearsal.console import ChatConsole
+from bot.rehearsal.crowd import Crowd, Tally
 from bot.rehearsal.prepare import Prepared, prepare
 from bot.rehearsal.script import ScriptStep, load_script
 from bot.rehearsal.summary import Summary, summarize
@@ -39,6 +41,7 @@ class RehearsalOptions:
     today: date | None = None
     quiet: bool = False
     width: int = 120
+    crowd: int = 0
 
 
 @dataclass
@@ -47,6 +50,7 @@ class RehearsalResult:
     agenda: Agenda
     bot: WebinarBot
     slack: LocalSlack
+    crowd: Tally | None = None
 
 
 class Rehearsal:
@@ -76,7 +80,7 @@ class Rehearsal:
             clock=clock,
             workspace=rehearsal_workspace(agenda),
             transcript_path=self.options.transcript,
-            subscriptions=frozenset(),
+            subscriptions=bot_events(),
         )
         slack.start()
         bot: WebinarBot | None = None
@@ -106,10 +110,13 @@ class Rehearsal:
             clock.release()
             player = threading.Thread(target=self._play, args=(steps, slack, bot, clock), daemon=True)
             player.start()
+            crowd = Crowd(slack, bot, clock, self.options.crowd) if self.options.crowd > 0 else None
+            if crowd is not None:
+                threading.Thread(target=crowd.run, args=(self._done,), name="crowd", daemon=True).start()
             self._wait_for_the_end(bot, clock)
             cues = bot.session.plan()
             summary = summarize(cues, slack.transcript)
-            return RehearsalResult(summary, agenda, bot, slack)
+            return RehearsalResult(summary, agenda, bot, slack, crowd.settle() if crowd else None)
         finally:
             self._done.set()
             if bot is not None:

@@ -8,6 +8,7 @@ tests pass `background=False` and drive it with `tick()` while moving a ManualCl
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,7 @@ from bot.clock import Clock
 from bot.config import Settings
 from bot.messages.mrkdwn import escape, mention
 from bot.messages.render import Renderer
+from bot.questions.desk import QuestionDesk
 from bot.runtime.controls import HELP, STEERING, ControlError, parse_control
 from bot.runtime.cue_runner import CueRunner
 from bot.runtime.debounce import Debounced
@@ -32,14 +34,17 @@ from bot.runtime.watcher import FileWatcher
 from bot.slack.app import HttpReceiver, SocketReceiver, build_app
 from bot.slack.client import make_client
 from bot.slack.delivery import CueDelivery
-from bot.slack.directory import Directory, Resolution
+from bot.slack.directory import Directory, NameResolver, Resolution
+from bot.slack.listeners.controls import Reply
 from bot.slack.panel import ControlPanel, status_text
+from bot.slack.questions import QuestionsEdge
 from bot.slack.sender import Post, Priority, SlackSender
 from bot.store.control_log import ControlLog
 from bot.store.db import create_schema, make_engine
 from bot.store.lease import SchedulerLease, describe_owner
 from bot.store.live_state import LiveStateStore
 from bot.store.outbox import Outbox
+from bot.store.questions import QuestionStore, SessionInfo
 from bot.timeline.cue import Cue, Kind
 
 log = logging.getLogger(__name__)
@@ -168,6 +173,28 @@ class WebinarBot:
             self.scheduler, self.outbox, clock, self.delivery.deliver, self._report_missed
         )
         self.scheduler.start(background=self.background)
+        self.questions = QuestionStore(self.engine, self.key)
+        self._save_webinar(agenda)
+        self.names = NameResolver(self.directory, self.questions.name_author)
+        self.desk = QuestionDesk(
+            self.questions, clock.now, lambda: self.session.agenda, self.session.placement, self.names.name
+        )
+        self.edge = QuestionsEdge(
+            self.desk,
+            self.questions,
+            self.sender,
+            self.client,
+            self.runner,
+            clock,
+            lambda: self.session.agenda,
+            lambda: self.resolution,
+            lambda: self.identity.user_id,
+            self.is_moderator,
+            self.say,
+        )
+        self.delivery.posted_hooks.append(self.edge.on_cue_posted)
+        self.delivery.context_hooks["discussion_digest"] = self._digest_context
+        self.delivery.message_hooks["discussion_digest"] = self.edge.digest_message
         self.panel = ControlPanel(
             self.sender, lambda: self.renderer, lambda: self.resolution, self.session.set_panel
         )
@@ -176,7 +203,8 @@ class WebinarBot:
         self._announce_start(agenda)
         self.replan()
         self.runner.recover_in_flight()
-        self.app = build_app(self.client, self.settings.signing_secret, self)
+        self.edge.recover()
+        self.app = build_app(self.client, self.settings.signing_secret, self, self.edge, self)
         if self.http_port is not None:
             self.receiver = HttpReceiver(self.app, self.http_port, self.http_host)
         elif self.settings.app_token:
@@ -184,6 +212,11 @@ class WebinarBot:
         if self.receiver is not None:
             self.receiver.start()
         if self.background:
+            # Cues are due to the millisecond while listener threads work through bursts of events:
+            # hand the interpreter between threads every 1 ms rather than every 5, so a waking
+            # scheduler never waits long behind them.
+            sys.setswitchinterval(0.001)
+            self.names.start()
             self._refresher = Debounced(self._refresh_panel_now, min_interval=0.5)
             self._refresher.start()
             self.sender.start()
@@ -209,6 +242,8 @@ class WebinarBot:
             self.sender.stop(timeout=flush_seconds)
         if self._refresher is not None:
             self._refresher.stop()
+        if hasattr(self, "names"):
+            self.names.stop()
         if self.lease is not None:
             self.lease.release()
         if self.engine is not None:
@@ -224,6 +259,7 @@ class WebinarBot:
         if self.receiver is not None:
             self.receiver.stop()
         self.sender.abandon()
+        self.names.stop()
         if self._refresher is not None:
             self._refresher.stop()
         if self.lease is not None:
@@ -233,6 +269,7 @@ class WebinarBot:
 
     def tick(self) -> int:
         """Run every cue due at the clock's now and send everything queued (tests)."""
+        self.names.resolve_now()
         ran = self.scheduler.run_due()
         return ran + self.sender.drain()
 
@@ -267,6 +304,18 @@ class WebinarBot:
         agenda = self.session.agenda
         return {"title": agenda.title, "timezone": agenda.timezone}
 
+    def _save_webinar(self, agenda: Agenda) -> None:
+        """What a report needs to know about the webinar, in the database beside its questions."""
+        infos = [
+            SessionInfo(session.key, session.number, position, session.title, item.title)
+            for position, (item, session) in enumerate(agenda.sessions())
+        ]
+        self.questions.save_webinar(agenda.title, agenda.timezone, agenda.date.isoformat(), infos)
+
+    def _digest_context(self, cue: Cue) -> dict[str, Any]:
+        session_key = str((cue.context.get("session") or {}).get("key") or "")
+        return {"questions": self.edge.digest_questions(session_key)[:10]}
+
     def _after_cue(self, cue: Cue, channel: str, ts: str) -> None:
         if cue.kind in BOUNDARY_KINDS:
             self.refresh_panel()
@@ -296,6 +345,7 @@ class WebinarBot:
             self.directory.resolve_people(agenda, fresh)
             self.resolution = fresh
         changes = self.session.replace_agenda(agenda)
+        self._save_webinar(agenda)
         if changes:
             self.say(
                 ":pencil: Schedule updated; later cues follow:\n"
@@ -334,35 +384,51 @@ class WebinarBot:
     def is_moderator(self, user_id: str) -> bool:
         return user_id in self.resolution.moderators
 
-    def webinar_command(self, user_id: str, text: str) -> str:
+    def webinar_command(self, user_id: str, text: str) -> Reply:
         try:
             control = parse_control(text)
         except ControlError as exc:
-            return escape(str(exc))
+            return Reply(escape(str(exc)))
         if control.action == "help":
-            return HELP
+            return Reply(HELP)
         if control.action == "status":
             state = self.session.state
-            return status_text(
-                self.renderer,
-                self._webinar_context(),
-                self.session.status(),
-                state.adjustments.muted,
-                self.resolution.speakers,
+            return Reply(
+                status_text(
+                    self.renderer,
+                    self._webinar_context(),
+                    self.session.status(),
+                    state.adjustments.muted,
+                    self.resolution.speakers,
+                )
             )
-        if control.action in STEERING and not self.is_moderator(user_id):
+        if control.action == "questions":
+            heading, blocks = self.edge.questions_reply(control.target, buttons=self.is_moderator(user_id))
+            return Reply(heading, blocks)
+        if (control.action in STEERING or control.action in ("report", "reveal")) and not self.is_moderator(
+            user_id
+        ):
             names = ", ".join(mention(m) for m in sorted(self.resolution.moderators)) or "the moderators"
-            return (
-                f"Sorry, only the webinar's moderators can steer it ({names}). "
-                "`/webinar status` shows where it stands."
+            return Reply(
+                f"Sorry, only the webinar's moderators can do that ({names}). "
+                "`/webinar status` shows where the session stands."
             )
-        if control.action in ("questions", "report"):
-            return "Questions arrive with the question threads."
+        if control.action == "report":
+            backstage = self.resolution.channels["backstage"]
+            self.edge.upload_report(backstage)
+            return Reply(f"The questions report is on its way to <#{backstage}>.")
+        if control.action == "reveal":
+            if not control.target.strip().isdigit():
+                return Reply(
+                    "Which question? `/webinar reveal 12` (the number in `/webinar report`'s JSON or CSV)."
+                )
+            number = int(control.target.strip())
+            self.say(f"{mention(user_id)} looked up who asked question {number}.")
+            return Reply(self.edge.reveal(number))
         try:
             reply = self.session.steer(user_id, text)
         except ControlError as exc:
-            return escape(str(exc))
+            return Reply(escape(str(exc)))
         if reply.log:
             self.say(escape(reply.log).replace("{who}", mention(user_id)))
-        return escape(reply.reply)
-
+        return Reply(escape(reply.reply))

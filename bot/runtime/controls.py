@@ -21,7 +21,7 @@ from bot.timeline.adjustments import Pause
 from bot.timeline.units import PlacedUnit, Placement, place_units
 
 STEERING = ("start", "next", "delay", "extend", "pause", "resume", "skip", "mute", "unmute")
-VIEWING = ("status", "questions", "report", "help")
+VIEWING = ("status", "questions", "report", "reveal", "help")
 ALIASES = {
     "go": "start",
     "begin": "start",
@@ -41,7 +41,8 @@ HELP = """\
 `/webinar pause` / `/webinar resume` stop and restart the clock of the session
 `/webinar skip [item]` skip the slot up next (or the one named)
 `/webinar mute KIND` / `unmute KIND` stop or restart a kind of cue (item_start, standby, ...)
-`/webinar questions [session]` the questions, ranked · `/webinar report` the questions report"""
+`/webinar questions [session]` the questions, ranked · `/webinar report` the questions report
+`/webinar reveal N` who asked anonymous question N (moderators; logged in backstage)"""
 
 
 class ControlError(ValueError):

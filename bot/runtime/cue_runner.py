@@ -125,6 +125,24 @@ class CueRunner:
                     return
         self.deliver(cue, False)
 
+    def fire_now(self, cue_id: str) -> bool:
+        """Post a planned cue ahead of its time (a question thread wanted before its session);
+        True if it is now on its way (or already was)."""
+        with self._lock:
+            cue = self._cues.get(cue_id)
+            if cue is None:
+                return False
+            entry = self.outbox.get(cue_id)
+            if entry is None:
+                return False
+            if entry.status is OutboxStatus.SENDING:
+                return True
+            if entry.status is not OutboxStatus.PENDING or not self.outbox.claim(cue_id, self.clock.now()):
+                return False
+            self.scheduler.unschedule(cue_id)
+        self.deliver(cue, False)
+        return True
+
     def recover_in_flight(self) -> list[OutboxEntry]:
         """Cues claimed before a crash but never confirmed: have the sender look for them in Slack
         before posting, so a restart neither repeats nor drops them."""

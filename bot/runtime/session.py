@@ -21,6 +21,7 @@ from bot.store.control_log import ControlLog
 from bot.store.live_state import LiveStateStore, StaleState
 from bot.timeline.cue import Cue
 from bot.timeline.planner import plan
+from bot.timeline.units import Placement, place_units
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +82,10 @@ class LiveSession:
     def plan(self) -> list[Cue]:
         with self._lock:
             return plan(self._agenda, self._state.adjustments)
+
+    def placement(self) -> Placement:
+        with self._lock:
+            return place_units(self._agenda, self._state.adjustments)
 
     def status(self) -> Status:
         with self._lock:

@@ -13,12 +13,19 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.slack.listeners import controls
+from bot.slack.listeners import controls, questions
+from bot.slack.questions import QuestionsEdge
 
 log = logging.getLogger(__name__)
 
 
-def build_app(client: WebClient, signing_secret: str, commands: controls.WebinarCommands) -> App:
+def build_app(
+    client: WebClient,
+    signing_secret: str,
+    commands: controls.WebinarCommands,
+    edge: QuestionsEdge,
+    moderators: questions.Moderators,
+) -> App:
     """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack."""
     app = App(
         client=client,
@@ -30,6 +37,7 @@ def build_app(client: WebClient, signing_secret: str, commands: controls.Webinar
         raise_error_for_unhandled_request=False,
     )
     controls.register(app, commands)
+    questions.register(app, edge, moderators)
     return app
 
 

@@ -14,7 +14,7 @@ from bot.agenda.model import Agenda
 from bot.clock import Clock
 from bot.messages.cues import render_cue
 from bot.messages.mrkdwn import escape
-from bot.messages.render import Renderer
+from bot.messages.render import Message, Renderer
 from bot.slack.directory import Directory, Resolution
 from bot.slack.sender import Post, Priority, Result, SlackSender
 from bot.store.outbox import Outbox
@@ -24,6 +24,7 @@ log = logging.getLogger(__name__)
 
 PostedHook = Callable[[Cue, str, str], None]  # (cue, channel id, ts)
 ContextHook = Callable[[Cue], Mapping[str, Any]]  # extra template context, filled at send time
+MessageHook = Callable[[Cue, Message], Message]  # a message rebuilt at send time (Block Kit buttons)
 
 
 def with_user_ids(value: Any, speakers: Mapping[str, str]) -> Any:
@@ -59,6 +60,7 @@ class CueDelivery:
         self.clock = clock
         self.posted_hooks: list[PostedHook] = []
         self.context_hooks: dict[str, ContextHook] = {}  # by template name
+        self.message_hooks: dict[str, MessageHook] = {}  # by template name
 
     def destination(self, cue: Cue) -> tuple[str, str | None]:
         """(channel id, name of the speaker it was meant for when they could not be reached)."""
@@ -93,6 +95,9 @@ class CueDelivery:
             with_user_ids(dict(cue.context), resolution.speakers),
         )
         message = render_cue(self._renderer(), context_cue, extra)
+        message_hook = self.message_hooks.get(cue.template)
+        if message_hook is not None:
+            message = message_hook(cue, message)
         text, blocks = message.text, message.blocks
         if fallback_for is not None:
             text = f"_For {escape(fallback_for)}, who could not be reached in Slack:_ {text}"

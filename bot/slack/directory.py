@@ -7,7 +7,9 @@ speaker their DM; what cannot be resolved is reported to backstage by name, neve
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import queue
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
@@ -150,18 +152,23 @@ class Directory:
         return self._users[user_id]
 
     def display_name(self, user_id: str) -> str:
+        """A person's full name (for attributions and the minutes), else their display name."""
         user = self.user(user_id) or {}
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
         assert isinstance(profile, dict)
         for value in (
-            profile.get("display_name"),
             profile.get("real_name"),
             user.get("real_name"),
+            profile.get("display_name"),
             user.get("name"),
         ):
             if value:
                 return str(value)
         return user_id
+
+    def known_name(self, user_id: str) -> str | None:
+        """The name if it was looked up already (never a Slack call: listeners must answer fast)."""
+        return self.display_name(user_id) if user_id in self._users else None
 
     def _by_email(self, email: str) -> tuple[str | None, str]:
         try:
@@ -237,3 +244,63 @@ class Directory:
             assert isinstance(data, dict)
             self._dms[user_id] = str((data.get("channel") or {}).get("id"))
         return self._dms[user_id]
+
+
+class NameResolver:
+    """Looks names up off the listeners' threads: a burst of new askers must not hold their acks
+    behind `users.info` rate limits. Each name is looked up once; `on_name` gets it."""
+
+    def __init__(
+        self, directory: Directory, on_name: Callable[[str, str], object], interval: float = 0.7
+    ) -> None:
+        self.directory = directory
+        self.on_name = on_name
+        self.interval = interval  # users.info is Tier 4 (100+ per minute): stay well inside it
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._asked: set[str] = set()
+        self._lock = threading.Lock()
+        self._thread = threading.Thread(target=self._loop, name="name-resolver", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._queue.put(None)
+
+    def name(self, user_id: str) -> str:
+        """The name if known; otherwise the id for now, and the name is looked up soon."""
+        known = self.directory.known_name(user_id)
+        if known is not None:
+            return known
+        with self._lock:
+            if user_id not in self._asked:
+                self._asked.add(user_id)
+                self._queue.put(user_id)
+        return user_id
+
+    def resolve_now(self) -> None:
+        """Look up everything asked so far, in this thread (tests)."""
+        while True:
+            try:
+                user_id = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if user_id is not None:
+                self._resolve(user_id)
+
+    def _resolve(self, user_id: str) -> None:
+        name = self.directory.display_name(user_id)
+        if name != user_id:
+            try:
+                self.on_name(user_id, name)
+            except Exception:
+                log.exception("recording the name of %s failed", user_id)
+
+    def _loop(self) -> None:
+        stop = threading.Event()
+        while True:
+            user_id = self._queue.get()
+            if user_id is None:
+                return
+            self._resolve(user_id)
+            stop.wait(self.interval)  # real seconds: Slack counts its rate limits in them

@@ -98,41 +98,54 @@ class Post:
 class TokenBucket:
     rate: float  # tokens per second
     capacity: float
-    tokens: float = -1.0
+    tokens: float | None = None  # full at first use
     stamp: float = 0.0
 
-    def ready_at(self, now: float) -> float:
-        self._refill(now)
-        return now if self.tokens >= 1 else now + (1 - self.tokens) / self.rate
+    def ready_at(self, now: float, reserve: float = 0.0) -> float:
+        """When a token is free, keeping `reserve` tokens back (for more urgent posts)."""
+        needed = 1 + reserve
+        tokens = self._refill(now)
+        return now if tokens >= needed else now + (needed - tokens) / self.rate
 
     def take(self, now: float) -> None:
-        self._refill(now)
-        self.tokens -= 1
+        self.tokens = self._refill(now) - 1
 
-    def _refill(self, now: float) -> None:
-        if self.tokens < 0:
+    def _refill(self, now: float) -> float:
+        if self.tokens is None:
             self.tokens, self.stamp = self.capacity, now
-            return
-        self.tokens = min(self.capacity, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
+        else:
+            self.tokens = min(self.capacity, self.tokens + max(now - self.stamp, 0.0) * self.rate)
+            self.stamp = max(self.stamp, now)
+        return self.tokens
+
+
+# Slack's published minimums per method (posting: about 1 per second per channel, short bursts; Tier 3:
+# 50+ per minute; Tier 4: 100+ per minute), each kept a little inside, with a short burst.
+METHOD_RATES: dict[str, tuple[float, float]] = {  # method -> (per second, burst)
+    "chat.update": (0.8, 8.0),
+    "chat.delete": (0.8, 8.0),
+    "reactions.add": (0.8, 8.0),
+    "chat.postEphemeral": (1.5, 20.0),
+    "views.publish": (1.5, 20.0),
+}
 
 
 @dataclass
 class Pacer:
-    """Slack's posting limit is 1 per second per channel with short bursts; stay just inside it."""
+    """Token buckets: one per channel for posts, one per method for the rest of Slack's tiers."""
 
     post_rate: float = 1.0
     post_burst: float = 4.0
-    update_rate: float = 0.8  # chat.update is Tier 3: 50+ per minute
-    update_burst: float = 8.0
+    cue_reserve: float = 2.0  # a busy channel (question copies) always leaves a cue room for its burst
+    rates: dict[str, tuple[float, float]] = field(default_factory=lambda: dict(METHOD_RATES))
     buckets: dict[str, TokenBucket] = field(default_factory=dict)
     held: dict[str, float] = field(default_factory=dict)
 
     def key(self, post: Post) -> str | None:
         if post.method in POSTING_METHODS:
             return f"post:{post.channel}"
-        if post.method in ("chat.update", "chat.delete"):
-            return "update"
+        if post.method in self.rates:
+            return f"method:{post.method}"
         return None
 
     def _bucket(self, key: str) -> TokenBucket:
@@ -140,14 +153,16 @@ class Pacer:
             if key.startswith("post:"):
                 self.buckets[key] = TokenBucket(self.post_rate, self.post_burst)
             else:
-                self.buckets[key] = TokenBucket(self.update_rate, self.update_burst)
+                rate, burst = self.rates[key.removeprefix("method:")]
+                self.buckets[key] = TokenBucket(rate, burst)
         return self.buckets[key]
 
     def ready_at(self, post: Post, now: float) -> float:
         key = self.key(post)
         if key is None:
             return now
-        return max(self._bucket(key).ready_at(now), self.held.get(key, now))
+        reserve = self.cue_reserve if key.startswith("post:") and post.priority is not Priority.CUE else 0.0
+        return max(self._bucket(key).ready_at(now, reserve), self.held.get(key, now))
 
     def hold(self, post: Post, until: float) -> None:
         """Keep the channel's later posts behind one that must wait (a 429, a retry): order holds."""

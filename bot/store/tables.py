@@ -99,3 +99,82 @@ leases = Table(
     Column("owner", Text, nullable=False),
     Column("token", String(64), nullable=False),
 )
+
+# -- questions ------------------------------------------------------------------------------------
+
+webinars = Table(
+    "webinars",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("title", Text, nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("date", String(10), nullable=False),
+)
+
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("session_key", String(300), primary_key=True),
+    Column("number", Integer, nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("item_title", Text, nullable=False),
+)
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("session_key", String(300), primary_key=True),
+    Column("channel", String(64), nullable=False),
+    Column("ts", String(64), nullable=False),
+)
+Index("ix_threads_message", threads.c.webinar, threads.c.channel, threads.c.ts, unique=True)
+
+questions = Table(
+    "questions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webinar", String(WEBINAR), nullable=False),
+    Column("dedupe_key", String(300), nullable=False),
+    Column("session_key", String(300), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("author_id", String(64), nullable=False),  # kept for moderators even when anonymous
+    Column("author_name", Text, nullable=False),
+    Column("anonymous", Integer, nullable=False, default=0),
+    Column("source", String(16), nullable=False),
+    Column("origin_channel", String(64)),
+    Column("origin_ts", String(64)),
+    Column("copy_channel", String(64)),
+    Column("copy_ts", String(64)),
+    Column("asked_at", UtcDateTime(), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("pinned_for", String(300)),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_questions_dedupe", questions.c.webinar, questions.c.dedupe_key, unique=True)
+Index("ix_questions_origin", questions.c.webinar, questions.c.origin_channel, questions.c.origin_ts)
+Index("ix_questions_copy", questions.c.webinar, questions.c.copy_channel, questions.c.copy_ts)
+Index("ix_questions_session", questions.c.webinar, questions.c.session_key)
+
+votes = Table(
+    "votes",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("question_id", Integer, primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("voted_at", UtcDateTime(), nullable=False),
+)
+
+# Votes on a message the bot does not know as a question yet: a reaction on a copy can arrive before
+# Slack's answer to the copy's post has told the bot the copy's ts. They join the question with the copy.
+loose_votes = Table(
+    "loose_votes",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("channel", String(64), primary_key=True),
+    Column("ts", String(64), primary_key=True),
+    Column("user_id", String(64), primary_key=True),
+    Column("voted_at", UtcDateTime(), nullable=False),
+)

@@ -11,6 +11,7 @@ from e2e.harness import MODERATOR, WEEK_BEFORE, Harness
 
 from bot.clock import ManualClock
 from bot.localslack import LocalSlack
+from bot.manifest import bot_events
 
 from support import SEED_WEBINAR
 
@@ -22,7 +23,7 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def slack(clock: ManualClock) -> Iterator[LocalSlack]:
-    with LocalSlack(clock=clock, ack_timeout=5.0) as stand_in:
+    with LocalSlack(clock=clock, ack_timeout=5.0, subscriptions=bot_events()) as stand_in:
         backstage = stand_in.channel_id("sp-webinar-backstage")
         stand_in.user(MODERATOR).invite(backstage, stand_in.bot_user_id)  # as a moderator would
         yield stand_in

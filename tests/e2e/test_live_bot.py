@@ -93,7 +93,7 @@ def test_a_non_moderator_cannot_steer(harness: Harness) -> None:
     result = harness.slack.user("participant03").slash("/webinar", "delay 5", channel="sp-webinar")
     assert result.acked
     reply = harness.slack.user("participant03").ephemerals()[-1].text
-    assert "Sorry, only the webinar's moderators can steer it" in reply
+    assert "Sorry, only the webinar's moderators can do that" in reply
     assert bot.session.state.adjustments.delays == ()
 
 
@@ -157,7 +157,7 @@ def test_the_panel_buttons_steer_like_the_command(harness: Harness) -> None:
     assert bot.session.state.current is not None
     result = harness.slack.user("mote").click(channel, panel.ts, "webinar_control_next")
     assert result.acked
-    assert "only the webinar's moderators" in harness.slack.user("mote").ephemerals()[-1].text
+    assert "only the webinar's moderators can do that" in harness.slack.user("mote").ephemerals()[-1].text
 
 
 def test_a_pause_holds_every_cue_until_resume(harness: Harness) -> None:

@@ -62,3 +62,22 @@ def test_rehearsing_a_broken_schedule_says_why(tmp_path: Path, capsys: object) -
     schedule.write_text(SHORT.replace("speaker: ana", "speaker: ghost"))
     assert main(["rehearse", str(schedule), "--quiet"]) == 1
     assert "ghost" in capsys.readouterr().err  # type: ignore[attr-defined]
+
+
+def test_a_crowd_asks_by_every_path_and_nothing_is_lost(tmp_path: Path) -> None:
+    schedule = tmp_path / "short.yaml"
+    schedule.write_text(
+        SHORT.replace(
+            "slots: [{speaker: ana, minutes: 4}, {discussion: 6}]",
+            "slots: [{speaker: ana, minutes: 4}, {discussion: 6}]\n"
+            "      - title: Another session\n"
+            "        slots: [{discussion: 2}]",
+        )
+    )
+    result = rehearse(RehearsalOptions(schedule, speed=300, crowd=10, quiet=True), io.StringIO())
+    tally = result.crowd
+    assert tally is not None and tally.asked > 5
+    assert tally.lost == 0 and tally.recorded == tally.asked
+    assert tally.filed_right == tally.asked, tally.misfiled
+    assert tally.votes_counted == tally.votes_expected
+    assert {"thread", "channel", "ask"} <= tally.paths

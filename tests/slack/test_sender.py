@@ -179,11 +179,35 @@ def test_a_crash_between_claim_and_confirmation_is_reconciled_not_reposted(
     assert [r.reconciled for r in results] == [True, False]
 
 
-@pytest.mark.parametrize("method", ["chat.update", "reactions.add"])
-def test_non_posting_methods_are_not_paced_per_channel(
-    slack: LocalSlack, clock: ManualClock, method: str
-) -> None:
+@pytest.mark.parametrize("method", ["chat.update", "reactions.add", "chat.postEphemeral"])
+def test_other_methods_are_paced_by_their_tier_not_per_channel(method: str) -> None:
     from bot.slack.sender import Pacer
 
     pacer = Pacer()
-    assert (pacer.key(Post(method, {"channel": "C1"})) or "").startswith("post:") is False
+    assert pacer.key(Post(method, {"channel": "C1"})) == f"method:{method}"
+    assert pacer.key(Post("chat.postMessage", {"channel": "C1"})) == "post:C1"
+
+
+def test_a_burst_of_ephemerals_stays_inside_tier_4(slack: LocalSlack, clock: ManualClock) -> None:
+    channel = joined(slack, clock, "sp-webinar-questions")
+    sender = sender_for(slack, clock)
+    user = slack.user("participant01").id
+    for n in range(150):
+        sender.submit(Post("chat.postEphemeral", {"channel": channel, "user": user, "text": f"e{n}"}))
+    sender.drain()
+    assert len(slack.user("participant01").ephemerals()) == 150
+    assert not [e for e in slack.transcript.calls(method="chat.postEphemeral") if e.status == 429]
+
+
+def test_a_channel_busy_with_copies_keeps_room_for_a_cue(slack: LocalSlack, clock: ManualClock) -> None:
+    channel = joined(slack, clock, "sp-webinar-questions")
+    sender = sender_for(slack, clock)
+    for n in range(10):
+        sender.submit(post(channel, f"copy {n}", Priority.QUESTION))
+    sender.drain(limit=6)  # the copies have drained the burst and now go one per second
+    results: list[Result] = []
+    before = clock.monotonic()
+    sender.submit(post(channel, "thread opens", Priority.CUE, key="cue", results=results))
+    sender.drain(limit=1)
+    assert [r.ok for r in results] == [True]
+    assert clock.monotonic() - before < 0.01  # no wait for a token: the copies left the reserve

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from slack_bolt import Ack, App, Respond
@@ -14,8 +15,14 @@ log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side; the moderators' panel in backstage still works."
 
 
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+
+
 class WebinarCommands(Protocol):
-    def webinar_command(self, user_id: str, text: str) -> str:
+    def webinar_command(self, user_id: str, text: str) -> Reply:
         """The reply (ephemeral, mrkdwn) to `/webinar TEXT` from `user_id`."""
         ...
 
@@ -29,8 +36,11 @@ def register(app: App, commands: WebinarCommands) -> None:
             reply = commands.webinar_command(user_id, text)
         except Exception:
             log.exception("/webinar %s failed", text[:80])
-            reply = SORRY
-        ack(text=reply)
+            reply = Reply(SORRY)
+        if reply.blocks:
+            ack(text=reply.text, blocks=reply.blocks)
+        else:
+            ack(text=reply.text)
 
     @app.action(re.compile(f"^{ACTION_PREFIX}"))
     def panel_button(ack: Ack, body: dict[str, Any], respond: Respond) -> None:
@@ -42,5 +52,5 @@ def register(app: App, commands: WebinarCommands) -> None:
             reply = commands.webinar_command(user_id, control)
         except Exception:
             log.exception("panel button %s failed", control[:40])
-            reply = SORRY
-        respond(text=reply, response_type="ephemeral", replace_original=False)
+            reply = Reply(SORRY)
+        respond(text=reply.text, response_type="ephemeral", replace_original=False)

@@ -1,0 +1,1 @@
+"""Discussion questions: which session a question belongs to, intake, ranking, the report."""
