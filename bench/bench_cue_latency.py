@@ -72,6 +72,29 @@ def child(args: argparse.Namespace) -> None:
     print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 
 
+def bot_command(
+    schedule: Path, speed: float, prepared: Prepared, start: float, day: date, database: str
+) -> list[str]:
+    """The command line of the bot's own process (this script's child mode), sharing the agenda clock."""
+    return [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        "--schedule",
+        str(schedule),
+        "--speed",
+        str(speed),
+        "--origin",
+        prepared.origin.isoformat(),
+        "--start",
+        repr(start),
+        "--day",
+        day.isoformat(),
+        "--database",
+        database,
+    ]
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
@@ -101,23 +124,9 @@ def parent(args: argparse.Namespace) -> None:
         ) as slack,
     ):
         env = {**os.environ, **slack.env()}
-        command = [
-            sys.executable,
-            __file__,
-            "--child",
-            "--schedule",
-            args.schedule,
-            "--speed",
-            str(args.speed),
-            "--origin",
-            prepared.origin.isoformat(),
-            "--start",
-            repr(start),
-            "--day",
-            day.isoformat(),
-            "--database",
-            f"sqlite:///{folder}/bench.db",
-        ]
+        command = bot_command(
+            Path(args.schedule), args.speed, prepared, start, day, f"sqlite:///{folder}/bench.db"
+        )
         minutes = (prepared.agenda.end - prepared.origin).total_seconds() / args.speed / 60
         print(
             f"running the seed webinar at {args.speed:g}x in a separate process (about {minutes:.1f} min)..."

@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from bench_cue_latency import SEED, percentile, prepared_for  # noqa: E402
+from bench_cue_latency import SEED, bot_command, percentile, prepared_for  # noqa: E402
 
 from bot.clock import ScaledClock  # noqa: E402
 from bot.localslack import LocalSlack  # noqa: E402
@@ -80,23 +80,7 @@ def main() -> None:
     burst_from = prepared.agenda.start.replace(second=0) + timedelta(hours=1, minutes=10)  # 15:10 local
     with LocalSlack(clock=clock, workspace=workspace, subscriptions=bot_events()) as slack:
         env = {**os.environ, **slack.env()}
-        command = [
-            sys.executable,
-            str(ROOT / "bench" / "bench_cue_latency.py"),
-            "--child",
-            "--schedule",
-            str(SEED),
-            "--speed",
-            str(args.speed),
-            "--origin",
-            prepared.origin.isoformat(),
-            "--start",
-            repr(start),
-            "--day",
-            day.isoformat(),
-            "--database",
-            database,
-        ]
+        command = bot_command(SEED, args.speed, prepared, start, day, database)
         print(
             f"seed webinar at {args.speed:g}x, bot in its own process; burst from agenda 15:10 for "
             f"{args.seconds:g} s: {args.questions} questions, {args.votes} votes ...",

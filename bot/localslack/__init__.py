@@ -6,7 +6,6 @@ when no Slack credentials are set. See `LocalSlack` (server.py) for the entry po
 
 from bot.localslack.delivery import DeliveryResult
 from bot.localslack.faults import Faults
-from bot.localslack.retrying import clock_retry_handlers
 from bot.localslack.server import LocalSlack
 from bot.localslack.simulate import SimulatedUser
 from bot.localslack.transcript import Entry, Transcript
@@ -20,5 +19,4 @@ __all__ = [
     "SimulatedUser",
     "Transcript",
     "Workspace",
-    "clock_retry_handlers",
 ]

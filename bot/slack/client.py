@@ -80,6 +80,15 @@ class ClockServerErrorRetryHandler(_ClockWait, ServerErrorRetryHandler):
         self.clock = clock
 
 
+def clock_retry_handlers(clock: Clock, max_retry_count: int = 2) -> list[RetryHandler]:
+    """Connection, server-error and rate-limit retries, all waiting on `clock`."""
+    return [
+        ClockConnectionErrorRetryHandler(clock, max_retry_count),
+        ClockServerErrorRetryHandler(clock, max_retry_count),
+        ClockRateLimitRetryHandler(clock, max_retry_count),
+    ]
+
+
 def retry_handlers(clock: Clock, for_posts: bool = False) -> list[RetryHandler]:
     handlers: list[RetryHandler] = [ClockRateLimitRetryHandler(clock)]
     if not for_posts:

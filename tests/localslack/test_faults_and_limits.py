@@ -17,11 +17,12 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 
 from bot.clock import ManualClock
-from bot.localslack import LocalSlack, clock_retry_handlers
-from bot.localslack.retrying import (
+from bot.localslack import LocalSlack
+from bot.slack.client import (
     ClockConnectionErrorRetryHandler,
     ClockRateLimitRetryHandler,
     ClockServerErrorRetryHandler,
+    clock_retry_handlers,
 )
 from localslack.helpers import join
 
