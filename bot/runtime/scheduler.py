@@ -127,14 +127,19 @@ class ClockScheduler(BaseScheduler):  # type: ignore[misc]
         return self._run_count - before
 
     def _process_jobs(self) -> datetime | None:
-        """Submit the jobs due at `clock.now()`; return when the next one is due.
+        """Run the jobs due at `clock.now()`; return when the next one is due.
 
-        APScheduler's version of this method, with the clock's now in place of the wall clock's.
+        APScheduler's version of this method, with the clock's now in place of the wall clock's, and
+        one difference: jobs run (the debug executor runs them in this thread) after the job stores'
+        lock is released. A job takes the cue runner's lock, and a re-plan holds that lock while it
+        reschedules jobs, which takes the stores' lock: holding both here, in the other order, could
+        deadlock the two.
         """
         if self.state == STATE_PAUSED or self.state != STATE_RUNNING:
             return None
         now = self.clock.now()
         next_wakeup: datetime | None = None
+        ready: list[tuple[Any, list[datetime]]] = []
         with self._jobstores_lock:
             for alias, jobstore in self._jobstores.items():
                 try:
@@ -142,23 +147,11 @@ class ClockScheduler(BaseScheduler):  # type: ignore[misc]
                 except Exception:
                     log.exception("cannot read due jobs from job store %r", alias)
                     continue
-                if self.order is not None:
-                    due = sorted(due, key=lambda job: self.order(job.id))  # type: ignore[misc]
-                if self.before_batch is not None and due:
-                    try:
-                        self.before_batch([job.id for job in due])
-                    except Exception:
-                        log.exception("preparing %d due jobs failed", len(due))
                 for job in due:
                     run_times = job._get_run_times(now)[-1:]
-                    if not run_times:
-                        continue
-                    try:
-                        self._lookup_executor(job.executor).submit_job(job, run_times)
-                        self._run_count += 1
-                    except Exception:
-                        log.exception("cannot run job %s", job.id)
-                    following = job.trigger.get_next_fire_time(run_times[-1], now)
+                    if run_times:
+                        ready.append((job, run_times))
+                    following = job.trigger.get_next_fire_time(run_times[-1], now) if run_times else None
                     if following:
                         job._modify(next_run_time=following)
                         jobstore.update_job(job)
@@ -167,4 +160,17 @@ class ClockScheduler(BaseScheduler):  # type: ignore[misc]
                 store_next = jobstore.get_next_run_time()
                 if store_next is not None and (next_wakeup is None or store_next < next_wakeup):
                     next_wakeup = store_next
+        if self.order is not None:
+            ready.sort(key=lambda pair: self.order(pair[0].id))  # type: ignore[misc]
+        if self.before_batch is not None and ready:
+            try:
+                self.before_batch([job.id for job, _ in ready])
+            except Exception:
+                log.exception("preparing %d due jobs failed", len(ready))
+        for job, run_times in ready:
+            try:
+                self._lookup_executor(job.executor).submit_job(job, run_times)
+                self._run_count += 1
+            except Exception:
+                log.exception("cannot run job %s", job.id)
         return next_wakeup

@@ -108,3 +108,34 @@ def test_the_scheduler_never_reads_the_wall_clock(
     scheduler.run_due()
     assert fired == [1]
     scheduler.shutdown()
+
+
+def test_jobs_run_outside_the_stores_lock_so_a_replan_in_another_thread_cannot_deadlock(
+    clock: ManualClock,
+) -> None:
+    """A batch of due jobs takes the runner's lock; a re-plan holds that lock while it reschedules."""
+    runner_lock = threading.Lock()
+    in_batch = threading.Event()
+
+    def before_batch(ids: list[str]) -> None:
+        in_batch.set()
+        with runner_lock:  # the cue runner claims the batch under its lock
+            pass
+
+    scheduler = ClockScheduler(clock, before_batch=before_batch)
+    scheduler.start(background=True)
+    scheduler.schedule_at("due", T0 + timedelta(seconds=1), print)
+    rescheduled = threading.Event()
+
+    def replan() -> None:
+        with runner_lock:  # a re-plan holds the runner's lock...
+            clock.advance(timedelta(seconds=1))  # ...when the batch comes due
+            assert in_batch.wait(timeout=10)
+            scheduler.schedule_at("moved", T0 + timedelta(hours=1), print)  # needs the stores' lock
+        rescheduled.set()
+
+    planner = threading.Thread(target=replan, daemon=True)
+    planner.start()
+    planner.join(timeout=10)
+    assert rescheduled.is_set(), "the re-plan and the scheduler deadlocked"
+    scheduler.shutdown()
