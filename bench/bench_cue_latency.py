@@ -62,12 +62,7 @@ def child(args: argparse.Namespace) -> None:
     bot.start()
     import threading
 
-    done = threading.Event()
-    while True:
-        last = max(c.at for c in bot.session.plan()) + timedelta(seconds=3)
-        if clock.now() >= last and bot.sender.pending() == 0:
-            break
-        clock.wait(done, last)
+    bot.wait_until_finished(threading.Event(), settle=timedelta(seconds=3))
     bot.stop()
     print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}), flush=True)
 

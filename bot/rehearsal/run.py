@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import TextIO
 
@@ -113,7 +113,7 @@ class Rehearsal:
             crowd = Crowd(slack, bot, clock, self.options.crowd) if self.options.crowd > 0 else None
             if crowd is not None:
                 threading.Thread(target=crowd.run, args=(self._done,), name="crowd", daemon=True).start()
-            self._wait_for_the_end(bot, clock)
+            bot.wait_until_finished(self._done)
             cues = bot.session.plan()
             summary = summarize(cues, slack.transcript)
             return RehearsalResult(summary, agenda, bot, slack, crowd.settle() if crowd else None)
@@ -136,14 +136,6 @@ class Rehearsal:
             file=self.out,
         )
         print("  Ctrl-C stops it.\n", file=self.out, flush=True)
-
-    def _wait_for_the_end(self, bot: WebinarBot, clock: ScaledClock) -> None:
-        while True:
-            cues = bot.session.plan()
-            last = max((c.at for c in cues), default=clock.now()) + timedelta(seconds=2)
-            if clock.now() >= last and bot.sender.pending() == 0 and not bot.session.paused:
-                return
-            clock.wait(self._done, last if clock.now() < last else clock.now() + timedelta(seconds=5))
 
     def _play(self, steps: list[ScriptStep], slack: LocalSlack, bot: WebinarBot, clock: ScaledClock) -> None:
         moderators = sorted(bot.resolution.moderators)

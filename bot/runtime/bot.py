@@ -11,6 +11,7 @@ import logging
 import sys
 import threading
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -266,6 +267,17 @@ class WebinarBot:
             self.lease.release()  # the OS and the database free a dead process's locks
         if self.engine is not None:
             self.engine.dispose()
+
+    def wait_until_finished(self, stop: threading.Event, settle: timedelta = timedelta(seconds=2)) -> bool:
+        """Block until the last planned cue is `settle` behind the clock, nothing is left to send and
+        the session is not paused (a rehearsal's or a benchmark's end); False if `stop` came first."""
+        while not stop.is_set():
+            now = self.clock.now()
+            last = max((c.at for c in self.session.plan()), default=now) + settle
+            if now >= last and self.sender.pending() == 0 and not self.session.paused:
+                return True
+            self.clock.wait(stop, last if now < last else now + timedelta(seconds=5))
+        return False
 
     def tick(self) -> int:
         """Run every cue due at the clock's now and send everything queued (tests)."""

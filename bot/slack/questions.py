@@ -21,7 +21,7 @@ from slack_sdk.webhook import WebhookClient
 
 from bot.agenda.model import Agenda
 from bot.clock import Clock
-from bot.messages.mrkdwn import escape, mention
+from bot.messages.mrkdwn import channel_link, escape, mention
 from bot.messages.render import Message
 from bot.questions.desk import Filed, QuestionDesk
 from bot.questions.report import render as render_report
@@ -581,7 +581,7 @@ class QuestionsEdge:
         emoji = agenda.settings.vote_emoji
         if not self.is_moderator(user):
             text = (
-                f"*{escape(agenda.title)}*\nAsk in {mention_channel(self.questions_channel)}: post a "
+                f"*{escape(agenda.title)}*\nAsk in {channel_link(self.questions_channel)}: post a "
                 f"question, or reply in a session's thread, or use `/ask`. Vote with :{emoji}:."
             )
             return {"type": "home", "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]}
@@ -652,7 +652,3 @@ class QuestionsEdge:
                 )
 
         threading.Thread(target=upload, name="report-upload", daemon=True).start()
-
-
-def mention_channel(channel_id: str) -> str:
-    return f"<#{channel_id}>"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -12,6 +11,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.localslack import LocalSlack
 from bot.localslack.workspace import Message
+from bot.rehearsal.summary import receipts
 from bot.runtime.bot import WebinarBot
 from bot.timeline.cue import Cue
 
@@ -75,15 +75,7 @@ class Harness:
 
     def receipts(self) -> dict[str, list[datetime]]:
         """Agenda time at which the stand-in stored each keyed post (a cue id), by key."""
-        found: dict[str, list[datetime]] = {}
-        for entry in self.slack.transcript.calls(method="chat.postMessage", ok=True):
-            metadata = entry.args.get("metadata") or {}
-            if isinstance(metadata, str):
-                metadata = json.loads(metadata)
-            key = (metadata.get("event_payload") or {}).get("key")
-            if key:
-                found.setdefault(key, []).append(datetime.fromisoformat(entry.agenda))
-        return found
+        return receipts(self.slack.transcript)
 
     def check_exactly_once(self, cues: list[Cue], tolerance: timedelta = timedelta(0)) -> None:
         receipts = self.receipts()
