@@ -42,7 +42,7 @@ def prepared_for(schedule: Path, day: date) -> Prepared:
 
 def child(args: argparse.Namespace) -> None:
     """The bot's process: run the webinar to its end, then report its peak memory."""
-    from bot.runtime.bot import WebinarBot
+    from bot.launch import LaunchOptions, launch, tune_interpreter
 
     day = date.fromisoformat(args.day)
     clock = ScaledClock(datetime.fromisoformat(args.origin), args.speed, start=args.start)
@@ -52,14 +52,11 @@ def child(args: argparse.Namespace) -> None:
         api_url=os.environ["SLACK_API_URL"],
         database_url=args.database,
     )
-    bot = WebinarBot(
-        Path(args.schedule),
-        settings,
-        clock,
-        watch=False,
-        agenda_transform=lambda agenda: prepare(agenda, day).agenda,
+    tune_interpreter()
+    options = LaunchOptions(
+        Path(args.schedule), watch=False, transform=lambda agenda: prepare(agenda, day).agenda
     )
-    bot.start()
+    bot = launch(options, settings, clock)
     import threading
 
     bot.wait_until_finished(threading.Event(), settle=timedelta(seconds=3))

@@ -156,6 +156,15 @@ def main() -> None:
     for value, cue_id in sorted(worst, reverse=True)[:3]:
         print(f"  slowest during the burst: {value:.1f} ms  {cue_id[:90]}")
     print(f"bot process peak RSS: {out.strip().splitlines()[-1]}")
+    problems = []
+    if lost:
+        problems.append(f"{len(lost)} questions lost")
+    if votes != stats.net_votes:
+        problems.append(f"votes stored {votes} != the crowd's net votes {stats.net_votes}")
+    if stats.failures:
+        problems.append(f"{len(stats.failures)} simulated actions failed")
+    if problems:
+        raise SystemExit("FAILED: " + "; ".join(problems))
 
 
 class Burst:
@@ -170,6 +179,7 @@ class Burst:
         self.votes = 0
         self.needing_copy = 0
         self.voted: dict[tuple[str, str], bool] = {}
+        self.key_locks: dict[tuple[str, str], threading.Lock] = {}
         self.net_votes = 0
         self.wall = 0.0
         self.failures: list[str] = []
@@ -212,18 +222,23 @@ class Burst:
         voter = self.random.choice(self.people)
         user = self.slack.user(voter)
         key = (target.ts, voter)
-        t0 = time.perf_counter()
         with self.lock:
-            add = not self.voted.get(key, False)
-            self.voted[key] = add
-            counts = target.user != voter and target.user is not None
-            if counts and target.user == self.slack.bot_user_id:
-                counts = not target.text.startswith(f":question: *Question from <@{voter}>")
-            self.net_votes += (1 if add else -1) if counts else 0
-        if add:
-            user.react(channel, target.ts)
-        else:
-            user.unreact(channel, target.ts)
+            one_at_a_time = self.key_locks.setdefault(key, threading.Lock())
+        # One person's add and removal on one message must reach Slack in the order they are counted:
+        # two threads racing them would make the crowd's own count wrong, not the bot's.
+        with one_at_a_time:
+            t0 = time.perf_counter()
+            with self.lock:
+                add = not self.voted.get(key, False)
+                self.voted[key] = add
+                counts = target.user != voter and target.user is not None
+                if counts and target.user == self.slack.bot_user_id:
+                    counts = not target.text.startswith(f":question: *Question from <@{voter}>")
+                self.net_votes += (1 if add else -1) if counts else 0
+            if add:
+                user.react(channel, target.ts)
+            else:
+                user.unreact(channel, target.ts)
         self._done(t0, user.last_deliveries, None)
 
     def _done(self, t0: float, results: object, text: str | None) -> None:

@@ -7,10 +7,12 @@ Two kinds of time meet in a webinar bot:
   `Retry-After` and acknowledgement deadlines.
 
 `SystemClock` runs both at real speed. `ScaledClock` runs agenda time `speed` times faster from a
-chosen origin, so a three-hour agenda rehearses in minutes while transport time stays real.
-`ManualClock` moves only when a test says so, and its `sleep` lets virtual time pass at once,
-so retries and back-offs are tested in microseconds. Nothing else in the bot reads the wall clock
-or calls `time.sleep`.
+chosen origin, so a three-hour agenda rehearses in minutes while transport time stays real (the
+benchmarks measure Slack's real limits that way). Its `agenda_paced()` view counts transport time in
+agenda seconds too, so a rehearsal at any speed paces posts, waits out `Retry-After` and meets the
+stand-in's rate limits as the live event would. `ManualClock` moves only when a test says so, and its
+`sleep` lets virtual time pass at once, so retries and back-offs are tested in microseconds. Nothing
+else in the bot reads the wall clock or calls `time.sleep`.
 """
 
 from __future__ import annotations
@@ -46,6 +48,10 @@ class Clock(Protocol):
         """Block until `event` is set or agenda time reaches `deadline`; True if the event was set."""
         ...
 
+    def real_seconds(self, transport: float) -> float:
+        """How many real seconds `transport` seconds take (for a thread's timed wait)."""
+        ...
+
 
 def _aware(when: datetime) -> datetime:
     if when.tzinfo is None:
@@ -77,6 +83,9 @@ class SystemClock:
             return True
         timeout = (deadline - self.now()).total_seconds()
         return event.wait(max(timeout, 0.0))
+
+    def real_seconds(self, transport: float) -> float:
+        return transport
 
     def close(self) -> None:
         """Wake every sleeper (shutdown)."""
@@ -131,8 +140,45 @@ class ScaledClock:
         """How many real seconds a stretch of agenda time takes."""
         return agenda.total_seconds() / self.speed
 
+    def real_seconds(self, transport: float) -> float:
+        return transport
+
+    def agenda_paced(self) -> AgendaPacedClock:
+        """This clock, with transport time counted in agenda seconds (rehearsals)."""
+        return AgendaPacedClock(self)
+
     def close(self) -> None:
         self._closed.set()
+
+
+class AgendaPacedClock:
+    """A ScaledClock whose transport time runs at agenda speed: one second of pacing, back-off or
+    `Retry-After` lasts one agenda second. Agenda time never goes backwards, so it is monotonic."""
+
+    def __init__(self, base: ScaledClock) -> None:
+        self.base = base
+
+    @property
+    def speed(self) -> float:
+        return self.base.speed
+
+    def now(self) -> datetime:
+        return self.base.now()
+
+    def monotonic(self) -> float:
+        return self.base.now().timestamp()
+
+    def sleep(self, seconds: float) -> None:
+        self.base.sleep(seconds / self.base.speed)
+
+    def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
+        return self.base.wait(event, deadline)
+
+    def real_seconds(self, transport: float) -> float:
+        return transport / self.base.speed
+
+    def close(self) -> None:
+        self.base.close()
 
 
 class ManualClock:
@@ -176,6 +222,9 @@ class ManualClock:
         if seconds > 0:
             self.slept.append(seconds)
             self.advance(seconds)
+
+    def real_seconds(self, transport: float) -> float:
+        return transport
 
     def wait(self, event: threading.Event, deadline: datetime | None) -> bool:
         with self._cond:

@@ -11,12 +11,14 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta, tzinfo
+from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.agenda.durations import BadValue, parse_duration
 from bot.agenda.model import Channels, Connection, Reminder, Settings, Speaker
 from bot.agenda.problems import Problems
 from bot.agenda.yamldoc import LDict, LList
+from bot.kinds import KIND_NAMES
 
 TOP_LEVEL_KEYS = (
     "title",
@@ -32,6 +34,7 @@ TOP_LEVEL_KEYS = (
     "warn_before",
     "overrun_after",
     "standby_before",
+    "notify_after",
     "auto_shift",
     "vote_emoji",
     "language",
@@ -43,32 +46,56 @@ CHANNEL_KEYS = ("announcements", "questions", "backstage")
 SPEAKER_KEYS = ("name", "role", "email", "slack", "confirmed", "tz", "title")
 CONNECTION_KEYS = ("platform", "url", "guide_url", "details")
 REMINDER_KEYS = ("before", "at", "template")
-CUE_KINDS = (
-    "reminder",
-    "item_start",
-    "thread_open",
-    "standby",
-    "slot_warning",
-    "slot_end",
-    "overrun",
-    "discussion_start",
-    "item_end",
-)
+CUE_KINDS = KIND_NAMES  # the names `mute:` accepts, from the one declaration of cue kinds
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
 _TRUE = {"true", "yes", "on", "y", "1"}
 _FALSE = {"false", "no", "off", "n", "0"}
 
 
+class Suggestions:
+    """Hints ("did you mean ...?") for one file: each answer worked out once, and only so many worked out.
+
+    difflib takes tens of microseconds a word; a file of 20,000 items with one typo would ask 20,000
+    times, and a hostile one of distinct unknown keys as often as it has keys (21,700 asks took 1.2 s
+    of a 1 MB check). So answers are remembered, and past MAX_WORDS distinct words no more are
+    worked out: their warnings stay, without a hint. One instance per file read, never shared.
+    """
+
+    MAX_WORDS: ClassVar[int] = 1_000
+
+    def __init__(self) -> None:
+        self._answers: dict[tuple[str, tuple[str, ...]], str | None] = {}
+
+    def closest(self, word: str, known: tuple[str, ...]) -> str | None:
+        asked = (word, known)
+        if asked in self._answers:
+            return self._answers[asked]
+        if len(self._answers) >= self.MAX_WORDS:
+            return None
+        close = difflib.get_close_matches(word, known, n=1)
+        answer = self._answers[asked] = close[0] if close else None
+        return answer
+
+    def hint(self, word: str, known: tuple[str, ...]) -> str:
+        close = self.closest(word, known)
+        return f" (did you mean '{close}'?)" if close else ""
+
+
 def warn_unknown_keys(
-    mapping: LDict, known: tuple[str, ...], problems: Problems, where: str, item: str = ""
+    mapping: LDict,
+    known: tuple[str, ...],
+    problems: Problems,
+    where: str,
+    item: str = "",
+    suggestions: Suggestions | None = None,
 ) -> None:
     """Unknown keys are warnings, with a suggestion when one is close to a known key."""
     for key in mapping:
         if key in known:
             continue
-        close = difflib.get_close_matches(key, known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        suggestions = suggestions or Suggestions()
+        hint = suggestions.hint(key, known)
         problems.warning(f"unknown key '{key}' in {where}{hint}", mapping.line_of(key), item)
 
 
@@ -210,7 +237,8 @@ def parse_header(doc: LDict, problems: Problems) -> Header:
     """Read every top-level key but `agenda`, reporting problems with their lines."""
     header = Header()
     header.lines = {key: doc.line_of(key) for key in doc}
-    warn_unknown_keys(doc, TOP_LEVEL_KEYS, problems, "the schedule")
+    hints = Suggestions()
+    warn_unknown_keys(doc, TOP_LEVEL_KEYS, problems, "the schedule", suggestions=hints)
     if "title" in doc:
         header.title = as_text(doc["title"]) or None
     if "description" in doc:
@@ -222,16 +250,17 @@ def parse_header(doc: LDict, problems: Problems) -> Header:
     if "connect_before" in doc:
         header.connect_before = _duration(doc, "connect_before", problems)
     if "reminders" in doc:
-        header.reminders = _parse_reminders(doc["reminders"], header, problems, doc.line_of("reminders"))
+        line = doc.line_of("reminders")
+        header.reminders = _parse_reminders(doc["reminders"], header, problems, line, hints)
     if "connection" in doc:
         header.connection = _parse_connection(doc["connection"], problems, doc.line_of("connection"))
     if "channels" in doc:
         header.channels = _parse_channels(doc["channels"], problems, doc.line_of("channels"))
     if "speakers" in doc:
-        header.speakers = _parse_speakers(doc["speakers"], problems, doc.line_of("speakers"))
+        header.speakers = _parse_speakers(doc["speakers"], problems, doc.line_of("speakers"), hints)
     if "moderators" in doc:
         header.moderators = tuple(as_text(m) for m in as_list(doc["moderators"]) if as_text(m))
-    _parse_settings(doc, header, problems)
+    _parse_settings(doc, header, problems, hints)
     return header
 
 
@@ -277,7 +306,9 @@ def _duration(doc: LDict, key: str, problems: Problems, item: str = "") -> timed
         return None
 
 
-def _parse_reminders(value: object, header: Header, problems: Problems, line: int) -> tuple[Reminder, ...]:
+def _parse_reminders(
+    value: object, header: Header, problems: Problems, line: int, hints: Suggestions
+) -> tuple[Reminder, ...]:
     if value is None:
         return ()
     if not isinstance(value, LList):
@@ -290,7 +321,7 @@ def _parse_reminders(value: object, header: Header, problems: Problems, line: in
         if not isinstance(entry, LDict):
             problems.error("each reminder needs 'before' (or 'at') and 'template'", entry_line, label)
             continue
-        warn_unknown_keys(entry, REMINDER_KEYS, problems, "a reminder", label)
+        warn_unknown_keys(entry, REMINDER_KEYS, problems, "a reminder", label, hints)
         template = as_text(entry.get("template"))
         if not template:
             problems.error("a reminder needs a 'template'", entry_line, label)
@@ -331,7 +362,7 @@ def _parse_channels(value: object, problems: Problems, line: int) -> dict[str, s
     return channels
 
 
-def _parse_speakers(value: object, problems: Problems, line: int) -> dict[str, Speaker]:
+def _parse_speakers(value: object, problems: Problems, line: int, hints: Suggestions) -> dict[str, Speaker]:
     if value is None:
         return {}
     if not isinstance(value, LDict):
@@ -345,7 +376,7 @@ def _parse_speakers(value: object, problems: Problems, line: int) -> dict[str, S
             name = as_text(entry)
             speakers[key] = Speaker(key=key, name=name or key, line=entry_line)
             continue
-        warn_unknown_keys(entry, SPEAKER_KEYS, problems, label, label)
+        warn_unknown_keys(entry, SPEAKER_KEYS, problems, label, label, hints)
         confirmed = True
         if "confirmed" in entry:
             flag = as_bool(entry["confirmed"])
@@ -370,8 +401,8 @@ def _parse_speakers(value: object, problems: Problems, line: int) -> dict[str, S
     return speakers
 
 
-def _parse_settings(doc: LDict, header: Header, problems: Problems) -> None:
-    for key in ("warn_before", "overrun_after", "standby_before"):
+def _parse_settings(doc: LDict, header: Header, problems: Problems, hints: Suggestions) -> None:
+    for key in ("warn_before", "overrun_after", "standby_before", "notify_after"):
         if key in doc:
             value = _duration(doc, key, problems)
             if value is not None:
@@ -392,13 +423,15 @@ def _parse_settings(doc: LDict, header: Header, problems: Problems) -> None:
     if "language" in doc:
         header.settings["language"] = as_text(doc["language"]) or "en"
     if "mute" in doc:
-        header.settings["mute"] = parse_mute(doc["mute"], problems, doc.line_of("mute"))
+        header.settings["mute"] = parse_mute(doc["mute"], problems, doc.line_of("mute"), "", hints)
 
 
-def parse_mute(value: object, problems: Problems, line: int, item: str = "") -> frozenset[str]:
+def parse_mute(
+    value: object, problems: Problems, line: int, item: str = "", suggestions: Suggestions | None = None
+) -> frozenset[str]:
     kinds = frozenset(as_text(v) for v in as_list(value) if as_text(v))
     for kind in sorted(kinds - set(CUE_KINDS)):
-        close = difflib.get_close_matches(kind, CUE_KINDS, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        suggestions = suggestions or Suggestions()
+        hint = suggestions.hint(kind, CUE_KINDS)
         problems.error(f"cannot mute unknown cue kind '{kind}'{hint}", line, item)
     return kinds & set(CUE_KINDS)

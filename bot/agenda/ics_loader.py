@@ -647,11 +647,11 @@ class _CalendarReader:
         items = self._items(on_day, chosen) if chosen is not None else []
         if not items:
             self._nothing_usable(events, broken, chosen, explicit, first_day, timed_count, on_day)
-            return LoadResult(None, self.problems.items)
+            return LoadResult(None, self.problems.items, self.problems.omitted)
         assert chosen is not None
         header = self._header(parsed, items, chosen, on_day)
         agenda = build_agenda(header, tuple(items), self.problems, str(self.path))
-        return LoadResult(agenda, self.problems.items)
+        return LoadResult(agenda, self.problems.items, self.problems.omitted)
 
     # -- sorting events out ---------------------------------------------------------------------
 
@@ -949,5 +949,5 @@ def load_ics(
     picks the events; `defaults` fills channels, speakers, moderators... and its `timezone` wins.
     Raises ScheduleUnreadable when the file cannot be read or is not iCalendar.
     """
-    source = read_text(path) if text is None else text.removeprefix("\ufeff")
+    source = read_text(path, "calendar") if text is None else text.removeprefix("\ufeff")
     return _CalendarReader(path, defaults, Problems(str(path))).load(source, day)

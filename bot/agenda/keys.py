@@ -59,17 +59,24 @@ def slugify(text: str, fallback: str = "item") -> str:
 
 
 class KeyMaker:
-    """Hands out keys unique within one scope: `discussion`, `discussion-2`, ..."""
+    """Hands out keys unique within one scope: `discussion`, `discussion-2`, ...
+
+    Each wanted key remembers the next suffix to try, so a hundred slots of one speaker cost a
+    hundred steps rather than five thousand (the keys are the same as when counting from 2 each
+    time: a key once taken stays taken, so no smaller suffix is ever free again).
+    """
 
     def __init__(self) -> None:
         self._used: set[str] = set()
+        self._next: dict[str, int] = {}
 
     def take(self, wanted: str) -> str:
         key = wanted
-        n = 2
+        n = self._next.get(wanted, 2)
         while key in self._used:
             key = f"{wanted}-{n}"
             n += 1
+        self._next[wanted] = n
         self._used.add(key)
         return key
 

@@ -15,7 +15,7 @@ ICS_SUFFIXES = (".ics", ".ical", ".ifb", ".icalendar")
 
 def read_defaults(path: Path) -> tuple[Header, Problems]:
     """A `--defaults` YAML: the same top-level keys as a schedule, without the agenda."""
-    doc = read_yaml_mapping(path)
+    doc = read_yaml_mapping(path, kind="defaults file")
     problems = Problems(str(path))
     header = parse_header(doc, problems)
     return header, problems
@@ -27,12 +27,15 @@ def load_schedule(
     day: date | None = None,
     templates: set[str] | None = None,
 ) -> LoadResult:
-    """Load and validate a schedule; raises ScheduleUnreadable when the file cannot be read at all."""
+    """Load and validate a schedule; raises ScheduleUnreadable when the file cannot be read at all.
+
+    Every problem goes through one collector, so the bound on problems kept holds for them all.
+    """
     defaults: Header | None = None
-    problems = []
+    problems = Problems(str(path))
     if defaults_path is not None:
         defaults, defaults_problems = read_defaults(defaults_path)
-        problems.extend(defaults_problems.items)
+        problems.extend(defaults_problems.items, defaults_problems.omitted)
     if path.suffix.lower() in ICS_SUFFIXES:
         from bot.agenda.ics_loader import load_ics
 
@@ -40,10 +43,8 @@ def load_schedule(
     else:
         result = load_yaml(path, defaults=defaults)
         if day is not None:
-            notice = Problems(str(path))
-            notice.warning("--date is ignored: it picks a day of an .ics calendar; a YAML file has `date:`")
-            problems.extend(notice.items)
-    problems.extend(result.problems)
+            problems.warning("--date is ignored: it picks a day of an .ics calendar; a YAML file has `date:`")
+    problems.extend(result.problems, result.omitted)
     if result.agenda is not None:
-        problems.extend(validate(result.agenda, templates))
-    return LoadResult(result.agenda, problems)
+        validate(result.agenda, templates, problems)
+    return LoadResult(result.agenda, problems.items, problems.omitted)

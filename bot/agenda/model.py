@@ -32,8 +32,12 @@ class Speaker:
 
     @property
     def reachable(self) -> bool:
-        """Whether the bot has any way to find this person in Slack."""
+        """Whether the bot has any way to find this person in chat."""
         return bool(self.slack or self.email)
+
+    def account(self, platform_key: str) -> str | None:
+        """Their account on a chat platform, as the schedule gives it (`slack: U...`)."""
+        return {"slack": self.slack}.get(platform_key)
 
 
 @dataclass(frozen=True)
@@ -76,13 +80,14 @@ class Settings:
     warn_before: timedelta = timedelta(minutes=1)
     overrun_after: timedelta = timedelta(seconds=30)
     standby_before: timedelta = timedelta(minutes=5)
+    notify_after: timedelta = timedelta(minutes=5)  # participants hear of a change of plan this big
     auto_shift: bool = True
     vote_emoji: str = "+1"
     language: str = "en"
     mute: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Slot:
     """A timed part of a session: one speaker's turn, a discussion, or anything else with a title."""
 
@@ -101,7 +106,7 @@ class Slot:
         return self.end - self.start
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Session:
     """A thematic session: a run of slots with its own question thread."""
 
@@ -124,7 +129,7 @@ class Session:
         return tuple(seen)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Item:
     """One entry of the agenda (a block): its own time range, and optionally sessions or slots."""
 

@@ -60,9 +60,15 @@ def summarize(agenda: Agenda) -> Summary:
     )
 
 
-def validate(agenda: Agenda, templates: Iterable[str] | None = None) -> list[Problem]:
-    """Every semantic problem of `agenda`; `templates` (names available) checks reminder templates."""
-    problems = Problems(agenda.source)
+def validate(
+    agenda: Agenda, templates: Iterable[str] | None = None, problems: Problems | None = None
+) -> list[Problem]:
+    """Every semantic problem of `agenda`; `templates` (names available) checks reminder templates.
+
+    The problems go to `problems` when given (so its omitted counts include them), else to a new
+    collector; either way the problems kept are returned.
+    """
+    problems = problems if problems is not None else Problems(agenda.source)
     _check_items(agenda, problems)
     _check_speakers(agenda, problems)
     _check_reminders(agenda, problems, set(templates) if templates is not None else None)

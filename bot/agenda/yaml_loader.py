@@ -9,13 +9,14 @@ as far as it can be, so `check` can report everything at once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta, tzinfo
 from pathlib import Path
 
 from bot.agenda.durations import BadValue, format_duration, parse_duration, parse_time_range
 from bot.agenda.header import (
     Header,
+    Suggestions,
     as_list,
     as_text,
     parse_day,
@@ -26,8 +27,9 @@ from bot.agenda.header import (
 from bot.agenda.keys import KeyMaker, slugify
 from bot.agenda.localtime import NonexistentTime, local_instant
 from bot.agenda.model import Agenda, Item, Reminder, Session, Slot, SlotKind
-from bot.agenda.problems import Problem, Problems, ScheduleUnreadable
-from bot.agenda.yamldoc import LDict, LList, YamlError, empty_list, load_located
+from bot.agenda.problems import Omitted, Problem, Problems, ScheduleUnreadable
+from bot.agenda.yamldoc import LDict, LList, YamlError, YamlTooBig, empty_list, load_located
+from bot.files import Unreadable, read_user_text
 
 ITEM_KEYS = (
     "time",
@@ -50,37 +52,40 @@ DEFAULT_REMINDERS = ("connection_guide", timedelta(days=7))
 
 @dataclass
 class LoadResult:
-    """An agenda (None when nothing usable could be built) and every problem found on the way."""
+    """An agenda (None when nothing usable could be built) and the problems found on the way.
+
+    `problems` holds the first few of each kind (see Problems); `omitted` counts the others, so
+    that `count(result.problems, result.omitted)` is every problem found.
+    """
 
     agenda: Agenda | None
     problems: list[Problem] = field(default_factory=list)
+    omitted: tuple[Omitted, ...] = ()
 
     @property
     def ok(self) -> bool:
         return self.agenda is not None and not any(p.is_error for p in self.problems)
 
 
-def read_text(path: Path) -> str:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError as exc:
-        raise ScheduleUnreadable(str(path), "no such file") from exc
-    except IsADirectoryError as exc:
-        raise ScheduleUnreadable(str(path), "is a directory, not a schedule file") from exc
-    except OSError as exc:
-        raise ScheduleUnreadable(str(path), f"cannot be read ({exc.strerror})") from exc
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ScheduleUnreadable(str(path), "is not UTF-8 text") from exc
+def read_text(path: Path, kind: str = "schedule file") -> str:
+    """A schedule's (or defaults file's, or calendar's) text, read within bot.files' size limit.
+
+    ScheduleUnreadable (exit code 2) when it is missing, too big or not UTF-8.
+    """
+    text = read_user_text(path, kind)
+    if isinstance(text, Unreadable):
+        raise ScheduleUnreadable(text.path, text.message, text.line)
+    return text
 
 
-def read_yaml_mapping(path: Path, text: str | None = None) -> LDict:
+def read_yaml_mapping(path: Path, text: str | None = None, kind: str = "schedule file") -> LDict:
     """The top-level mapping of a YAML file; ScheduleUnreadable if it is not one."""
     file = str(path)
-    source = read_text(path) if text is None else text
+    source = read_text(path, kind) if text is None else text
     try:
         doc, duplicates = load_located(source)
+    except YamlTooBig as exc:
+        raise ScheduleUnreadable(file, f"refused: {exc.message}", exc.line) from exc
     except YamlError as exc:
         raise ScheduleUnreadable(file, f"not valid YAML: {exc.message}", exc.line) from exc
     if not isinstance(doc, LDict):
@@ -108,7 +113,7 @@ def load_yaml(path: Path, text: str | None = None, defaults: Header | None = Non
     if "agenda" not in doc:
         problems.error("'agenda' is missing: a schedule needs at least one item", doc.line)
     if header.tz is None or header.date is None:
-        return LoadResult(None, problems.items)
+        return LoadResult(None, problems.items, problems.omitted)
     raw_items = doc.get("agenda")
     if raw_items is not None and not isinstance(raw_items, LList):
         problems.error("'agenda' must be a list of items", doc.line_of("agenda"))
@@ -117,8 +122,9 @@ def load_yaml(path: Path, text: str | None = None, defaults: Header | None = Non
     if not items:
         if "agenda" in doc:
             problems.error("the agenda has no usable items", doc.line_of("agenda"))
-        return LoadResult(None, problems.items)
-    return LoadResult(build_agenda(header, tuple(items), problems, file), problems.items)
+        return LoadResult(None, problems.items, problems.omitted)
+    agenda = build_agenda(header, tuple(items), problems, file)
+    return LoadResult(agenda, problems.items, problems.omitted)
 
 
 def build_agenda(header: Header, items: tuple[Item, ...], problems: Problems, source: str) -> Agenda:
@@ -139,7 +145,7 @@ def build_agenda(header: Header, items: tuple[Item, ...], problems: Problems, so
         timezone=header.timezone,
         tz=header.tz,
         date=day,
-        items=items,
+        items=number_sessions(items),
         speakers=header.speakers,
         moderators=header.moderators or (),
         reminders=reminders,
@@ -150,6 +156,20 @@ def build_agenda(header: Header, items: tuple[Item, ...], problems: Problems, so
         source=source,
         lines=header.lines,
     )
+
+
+def number_sessions(items: tuple[Item, ...]) -> tuple[Item, ...]:
+    """Thematic sessions numbered 1, 2, 3 ... through the whole webinar, in agenda order: the one
+    numbering the threads, the digest, `/webinar questions N` and the report all use."""
+    numbered: list[Item] = []
+    count = 0
+    for item in items:
+        sessions = []
+        for session in item.sessions:
+            count += 1
+            sessions.append(replace(session, number=count))
+        numbered.append(replace(item, sessions=tuple(sessions)) if sessions else item)
+    return tuple(numbered)
 
 
 def _resolve_reminder_instants(
@@ -192,6 +212,8 @@ class AgendaReader:
         self.day = day
         self.problems = problems
         self.item_keys = KeyMaker()
+        self.hints = Suggestions()
+        self.durations: dict[str, timedelta | str] = {}  # text -> duration, or why it is not one
 
     def items(self, raw: LList) -> list[Item]:
         items: list[Item] = []
@@ -256,16 +278,31 @@ class AgendaReader:
     ) -> timedelta | None:
         for key in keys:
             if key in entry:
-                try:
-                    value = parse_duration(entry[key])
-                except BadValue as exc:
-                    self.problems.error(f"{key}: {exc}", entry.line_of(key), label)
+                value = self._duration(entry[key])
+                if isinstance(value, BadValue):
+                    self.problems.error(f"{key}: {value}", entry.line_of(key), label)
                     return None
                 if value <= timedelta(0):
                     self.problems.error(f"{key} must be longer than zero", entry.line_of(key), label)
                     return None
                 return value
         return None
+
+    def _duration(self, value: object) -> timedelta | BadValue:
+        """parse_duration, once per distinct text: aliases and habits repeat `5m` thousands of times."""
+        if not isinstance(value, str):
+            try:
+                return parse_duration(value)
+            except BadValue as exc:
+                return exc
+        known = self.durations.get(value)
+        if known is None:
+            try:
+                known = parse_duration(value)
+            except BadValue as exc:
+                known = str(exc)
+            self.durations[value] = known
+        return BadValue(known) if isinstance(known, str) else known
 
     def _warn_before(self, entry: LDict, label: str) -> timedelta | None:
         return self._length(entry, label, ("warn_before",))
@@ -275,7 +312,7 @@ class AgendaReader:
     def _item(self, entry: LDict, index: int, previous_end: datetime | None) -> Item | None:
         title = as_text(entry.get("title"))
         label = f'agenda item {index + 1} "{_short(title)}"' if title else f"agenda item {index + 1}"
-        warn_unknown_keys(entry, ITEM_KEYS, self.problems, "an agenda item", label)
+        warn_unknown_keys(entry, ITEM_KEYS, self.problems, "an agenda item", label, self.hints)
         if not title:
             self.problems.error("an agenda item needs a 'title'", entry.line, label)
             title = f"Item {index + 1}"
@@ -334,7 +371,7 @@ class AgendaReader:
                 return None
         speakers = tuple(as_text(s) for s in as_list(entry.get("speakers")) if as_text(s))
         mute = (
-            parse_mute(entry.get("mute"), self.problems, entry.line_of("mute"), label)
+            parse_mute(entry.get("mute"), self.problems, entry.line_of("mute"), label, self.hints)
             if "mute" in entry
             else frozenset()
         )
@@ -384,7 +421,7 @@ class AgendaReader:
                     "each session must be a mapping with a title and slots", entry_line, label
                 )
                 continue
-            warn_unknown_keys(entry, SESSION_KEYS, self.problems, "a session", label)
+            warn_unknown_keys(entry, SESSION_KEYS, self.problems, "a session", label, self.hints)
             title = as_text(entry.get("title"))
             if not title:
                 self.problems.error("a thematic session needs a 'title'", entry_line, label)
@@ -420,7 +457,7 @@ class AgendaReader:
                     continue
                 end = slot_end
             mute = (
-                parse_mute(entry.get("mute"), self.problems, entry.line_of("mute"), label)
+                parse_mute(entry.get("mute"), self.problems, entry.line_of("mute"), label, self.hints)
                 if "mute" in entry
                 else frozenset()
             )
@@ -482,7 +519,7 @@ class AgendaReader:
         keys: KeyMaker,
         warn_before: timedelta | None,
     ) -> Slot | None:
-        warn_unknown_keys(entry, SLOT_KEYS, self.problems, "a slot", label)
+        warn_unknown_keys(entry, SLOT_KEYS, self.problems, "a slot", label, self.hints)
         start = cursor
         if "time" in entry:
             try:

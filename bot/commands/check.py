@@ -1,9 +1,14 @@
-"""`webinar-bot check FILE`: every problem at once, then a summary. Exit 0 valid, 1 invalid, 2 unreadable."""
+"""`webinar-bot check FILE`: every problem at once, then a summary. Exit 0 valid, 1 invalid, 2 unreadable.
+
+Every kind of problem is shown, but at most the first 50 of each, then a count of the rest; the
+summary counts them all.
+"""
 
 from __future__ import annotations
 
 import argparse
 
+from bot.agenda.problems import count
 from bot.agenda.validate import summarize
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments, load_from_args, print_problems
 
@@ -14,9 +19,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     result = load_from_args(args)
-    print_problems(result.problems)
-    errors = sum(1 for p in result.problems if p.is_error)
-    warnings = len(result.problems) - errors
+    print_problems(result.problems, omitted=result.omitted)
+    errors, warnings = count(result.problems, result.omitted)
     if result.agenda is not None:
         for line in summarize(result.agenda).lines(result.agenda):
             print(line)

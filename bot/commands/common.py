@@ -10,13 +10,14 @@ from typing import TextIO
 
 from bot.agenda.load import load_schedule
 from bot.agenda.model import Agenda
-from bot.agenda.problems import Problem
+from bot.agenda.problems import Omitted, Problem, Severity, capped, count
 from bot.agenda.yaml_loader import LoadResult
 from bot.messages.render import Renderer, default_templates_dir
 
 EXIT_OK = 0
 EXIT_INVALID = 1
 EXIT_UNREADABLE = 2
+PROBLEMS_PER_KIND = 50  # the first 50 of each kind are shown; a count stands for the rest
 
 
 def add_schedule_arguments(parser: argparse.ArgumentParser) -> None:
@@ -62,24 +63,35 @@ def load_from_args(args: argparse.Namespace) -> LoadResult:
     return load_schedule(args.file, args.defaults, args.date, templates=templates)
 
 
-def print_problems(problems: list[Problem], out: TextIO | None = None, warnings: bool = True) -> None:
+def print_problems(
+    problems: list[Problem],
+    out: TextIO | None = None,
+    warnings: bool = True,
+    per_kind: int = PROBLEMS_PER_KIND,
+    omitted: tuple[Omitted, ...] = (),
+) -> None:
+    """Print problems in order, at most `per_kind` of each kind, each kind's count of the rest after it.
+
+    `omitted` are the problems the loader counted without keeping (LoadResult.omitted).
+    """
     out = out or sys.stderr
-    for problem in problems:
-        if warnings or problem.is_error:
-            print(problem, file=out)
+    if not warnings:
+        problems = [p for p in problems if p.is_error]
+        omitted = tuple(o for o in omitted if o.severity is Severity.ERROR)
+    for line in capped(problems, per_kind, omitted):
+        print(line, file=out)
 
 
 def require_valid(result: LoadResult) -> Agenda | None:
     """The agenda when it has no errors; otherwise print the errors and return None."""
-    errors = [p for p in result.problems if p.is_error]
+    errors, warnings = count(result.problems, result.omitted)
     if result.agenda is None or errors:
-        print_problems(errors)
+        print_problems(result.problems, warnings=False, omitted=result.omitted)
         print(
-            f"webinar-bot: {len(errors)} error(s) in the schedule; run `webinar-bot check` for details",
+            f"webinar-bot: {errors} error(s) in the schedule; run `webinar-bot check` for details",
             file=sys.stderr,
         )
         return None
-    warnings = len(result.problems)
     if warnings:
         print(f"webinar-bot: {warnings} warning(s); `webinar-bot check` lists them", file=sys.stderr)
     return result.agenda

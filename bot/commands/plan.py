@@ -18,8 +18,8 @@ from bot.commands.common import (
     require_valid,
 )
 from bot.messages.cues import render_cue
-from bot.messages.mrkdwn import to_plain
 from bot.messages.render import Renderer
+from bot.slack.writer import write
 from bot.timeline.cue import Cue
 from bot.timeline.planner import plan
 
@@ -53,7 +53,7 @@ def plan_json(agenda: Agenda, cues: list[Cue], renderer: Renderer) -> list[dict[
             "at": cue.at.astimezone(agenda.tz).isoformat(),
             "kind": cue.kind.value,
             "audience": cue.audience,
-            "text": render_cue(renderer, cue).text,
+            "text": write(render_cue(renderer, cue)).text,
         }
         for cue in cues
     ]
@@ -81,7 +81,7 @@ def plan_table(agenda: Agenda, cues: list[Cue], renderer: Renderer, width: int =
     for cue in cues:
         day, clock = _when(agenda, cue.at, previous_day)
         previous_day = day or previous_day
-        text = " ".join(to_plain(render_cue(renderer, cue).text).split())
+        text = " ".join(render_cue(renderer, cue).plain.split())
         if len(text) > room:
             text = text[: room - 1] + "…"
         lines.append(f"{day:<10} {clock:<14} {cue.kind.value:<16} {cue.audience:<20} {text}")

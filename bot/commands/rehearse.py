@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
+from bot.launch import BotError, tune_interpreter
 from bot.rehearsal.run import RehearsalOptions, rehearse
-from bot.runtime.bot import BotError
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         width=shutil.get_terminal_size((120, 24)).columns,
         crowd=max(args.crowd, 0),
     )
+    tune_interpreter()
     try:
         result = rehearse(options, sys.stdout)
     except BotError as exc:

@@ -19,8 +19,7 @@ from bot.clock import SystemClock
 from bot.commands import rehearse as rehearse_command
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
 from bot.config import load_settings
-from bot.runtime.bot import BotError, WebinarBot
-from bot.slack.directory import SlackSetupError
+from bot.launch import BotError, LaunchOptions, launch, tune_interpreter
 from bot.store.db import StoreUnavailable
 
 
@@ -65,9 +64,7 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     clock = SystemClock()
-    bot = WebinarBot(
-        args.file, settings, clock, defaults=args.defaults, templates=args.templates, http_port=args.http
-    )
+    options = LaunchOptions(args.file, args.defaults, args.templates, http_port=args.http)
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -75,9 +72,10 @@ def run(args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
+    tune_interpreter()
     try:
-        bot.start()
-    except (BotError, SlackSetupError, StoreUnavailable) as exc:
+        bot = launch(options, settings, clock)
+    except (BotError, StoreUnavailable) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
     logging.getLogger("webinar-bot").info("running %s (%s); Ctrl-C stops", args.file, settings.describe())

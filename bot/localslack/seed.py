@@ -29,6 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
+from bot.files import Unreadable, read_user_text
 from bot.localslack.ids import IdFactory
 from bot.localslack.workspace import BotIdentity, Channel, Team, User, Usergroup, Workspace
 
@@ -250,8 +251,13 @@ def workspace_from_mapping(data: Mapping[str, Any], ids: IdFactory) -> Workspace
 
 
 def load_workspace(path: Path, ids: IdFactory) -> Workspace:
-    """Read a workspace file (`.json`, or YAML for anything else)."""
-    text = path.read_text(encoding="utf-8")
+    """Read a workspace file (`.json`, or YAML for anything else); ValueError saying what is wrong.
+
+    Read through bot.files like every file a user gives, so the same size limit holds.
+    """
+    text = read_user_text(path, "workspace file")
+    if isinstance(text, Unreadable):
+        raise ValueError(str(text))
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as error:

@@ -54,7 +54,10 @@ class LocalSlack:
         rate_limits: bool = True,
         host: str = "127.0.0.1",
         subscriptions: Iterable[str] | None = None,
+        limits_clock: Clock | None = None,
     ) -> None:
+        """`limits_clock`: what Slack's rate limits are counted in (default `clock`'s transport time;
+        a rehearsal passes its agenda-paced clock, so limits hold in agenda time at any speed)."""
         self.clock: Clock = clock or SystemClock()
         if isinstance(workspace, Workspace):
             ws = workspace
@@ -70,7 +73,7 @@ class LocalSlack:
 
         self.transcript = Transcript(self.clock, Path(transcript_path) if transcript_path else None)
         self.faults = Faults(self.clock)
-        self.rate_limiter = RateLimiter(self.clock, enabled=rate_limits)
+        self.rate_limiter = RateLimiter(limits_clock or self.clock, enabled=rate_limits)
         self.interactions = Interactions(self.clock)
         self.sockets = SocketModeServer(ws.bot.app_id, self.transcript, host)
         self.deliverer = Deliverer(

@@ -1,19 +1,16 @@
-"""Times as Slack date tokens, so each reader sees their own time zone.
-
-`<!date^1540296000^{time}|14:00 CEST>` shows 14:00 to a reader in Geneva and 08:00 to one in New
-York; the text after `|` is the fallback (the webinar's local time) for clients that cannot.
-"""
+"""Instants as `Time` runs: each platform may show them in the reader's own zone; the fallback text is
+the webinar's local time (`14:00 CEST`), for platforms and clients that cannot."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, tzinfo
 
-from bot.messages.mrkdwn import Mrkdwn
+from bot.chat.message import Time
 
-FORMATS = {
-    "time": ("{time}", "%H:%M"),
-    "datetime": ("{date_short_pretty} {time}", "%a %d %b %Y %H:%M"),
-    "date": ("{date_long_pretty}", "%A %d %B %Y"),
+FALLBACK_FORMATS = {
+    "time": "%H:%M",
+    "datetime": "%a %d %b %Y %H:%M",
+    "date": "%A %d %B %Y",
 }
 
 
@@ -23,8 +20,6 @@ def local_text(ts: int, tz: tzinfo, strftime: str) -> str:
     return f"{local.strftime(strftime)} {zone}".strip() if "%H" in strftime else local.strftime(strftime)
 
 
-def date_token(ts: int, tz: tzinfo, style: str = "time") -> Mrkdwn:
-    """A Slack date token for `ts` in one of FORMATS' styles, with the local fallback."""
-    token, strftime = FORMATS[style]
-    fallback = local_text(ts, tz, strftime).replace("|", "/").replace(">", "")
-    return Mrkdwn(f"<!date^{int(ts)}^{token}|{fallback}>")
+def time_run(ts: int, tz: tzinfo, style: str = "time") -> Time:
+    """A `Time` for `ts` in one of the styles time, datetime, date, with the local fallback."""
+    return Time(datetime.fromtimestamp(int(ts), UTC), style, local_text(int(ts), tz, FALLBACK_FORMATS[style]))

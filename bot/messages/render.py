@@ -1,17 +1,19 @@
-"""Render templates under `templates/<language>/<name>.j2` into Slack messages.
+"""Render templates under `templates/<language>/<name>.j2` into platform-neutral messages.
 
-Every `{{ value }}` is escaped for mrkdwn by Jinja's `finalize` hook, so no template can forget to;
-filters that build mentions, links and date tokens return `Mrkdwn`, which passes through. A template
-has a `text` block (the message, also the notification fallback) and may have a `footer` block,
-rendered as a Block Kit context line.
+A template is written in the bot's light markup (`*strong*`, `_emphasis_`, `` `code` ``,
+`:emoji:`); see bot.chat.markup. Every `{{ value }}` becomes a literal text run through Jinja's
+`finalize` hook, so no template can forget to escape, and no value can become markup or a ping on
+any platform. Filters build the bot's own constructs: `time`, `datetime`, `date` (a `Time`; the old
+names `slack_time`, `slack_datetime`, `slack_date` still work), `who` (a speaker as a mention when
+their chat id is known), `link`, `channel`, `mention`, `emoji`. A template has a `text` block (the
+message) and may have a `footer` block (a quieter context line).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -19,18 +21,11 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from bot.messages.dates import date_token
-from bot.messages.mrkdwn import Mrkdwn, channel_link, escape, link, mention
+from bot.chat.markup import Tokens, literal, parse
+from bot.chat.message import ChannelLink, Emoji, Inline, Link, Mention, Message, Text
+from bot.messages.dates import time_run
 
-SECTION_LIMIT = 3000
-TEXT_LIMIT = 39_000
-_BLANK_LINES = re.compile(r"\n{3,}")
-
-
-@dataclass(frozen=True)
-class Message:
-    text: str
-    blocks: list[dict[str, Any]] | None = None
+TOKENS = "_webinar_bot_tokens"  # the per-render list of runs, in the template's context
 
 
 def default_templates_dir() -> Path:
@@ -43,53 +38,83 @@ def default_templates_dir() -> Path:
     return checkout if checkout.is_dir() else package / "_templates"
 
 
-def _finalize(value: object) -> str:
-    return escape(value)
-
-
 @lru_cache(maxsize=64)
 def _zone(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
-def _tz_of(ctx: jinja2.runtime.Context) -> ZoneInfo:
+def _tokens(ctx: jinja2.runtime.Context) -> Tokens:
+    tokens = ctx.get(TOKENS)
+    if not isinstance(tokens, Tokens):
+        raise RuntimeError("templates are rendered by Renderer.render")
+    return tokens
+
+
+class Token(str):
+    """A filter's result: already a token in this render's list, passed through untouched."""
+
+    __slots__ = ()
+
+
+def _run(ctx: jinja2.runtime.Context, inline: Inline) -> Token:
+    return Token(_tokens(ctx).add(inline))
+
+
+@jinja2.pass_context
+def _finalize(ctx: jinja2.runtime.Context, value: object) -> str:
+    if isinstance(value, Token):
+        return value
+    return _tokens(ctx).text(value)
+
+
+def _tz_name(ctx: jinja2.runtime.Context) -> str:
     webinar = ctx.get("webinar") or {}
-    return _zone(webinar.get("timezone") or "UTC")
+    return str(webinar.get("timezone") or "UTC")
+
+
+def _time_filter(style: str) -> Callable[[jinja2.runtime.Context, int], Token]:
+    @jinja2.pass_context
+    def render_time(ctx: jinja2.runtime.Context, ts: int) -> Token:
+        return _run(ctx, time_run(int(ts), _zone(_tz_name(ctx)), style))
+
+    return render_time
 
 
 @jinja2.pass_context
-def _slack_time(ctx: jinja2.runtime.Context, ts: int) -> Mrkdwn:
-    return date_token(int(ts), _tz_of(ctx), "time")
-
-
-@jinja2.pass_context
-def _slack_datetime(ctx: jinja2.runtime.Context, ts: int) -> Mrkdwn:
-    return date_token(int(ts), _tz_of(ctx), "datetime")
-
-
-@jinja2.pass_context
-def _slack_date(ctx: jinja2.runtime.Context, ts: int) -> Mrkdwn:
-    return date_token(int(ts), _tz_of(ctx), "date")
-
-
-def _who(person: Mapping[str, Any] | None) -> Mrkdwn:
-    """A speaker as a mention when the bot knows their Slack id, else their escaped name."""
+def _who(ctx: jinja2.runtime.Context, person: Mapping[str, Any] | None) -> Token:
+    """A speaker as a mention when the bot knows their chat id, else their name as text."""
     if not person:
-        return Mrkdwn("")
+        return Token("")
+    name = literal(person.get("name") or person.get("key") or "")
     user_id = person.get("user_id")
-    if user_id:
-        return mention(str(user_id))
-    return Mrkdwn(escape(person.get("name") or person.get("key") or ""))
+    return _run(ctx, Mention(name, str(user_id)) if user_id else Text(name))
 
 
 @jinja2.pass_context
-def _channel(ctx: jinja2.runtime.Context, audience: str) -> Mrkdwn:
+def _link(ctx: jinja2.runtime.Context, url: object, label: object = "") -> Token:
+    return _run(ctx, Link(literal(url).strip(), literal(label)))
+
+
+@jinja2.pass_context
+def _mention(ctx: jinja2.runtime.Context, person: object, name: object = "") -> Token:
+    return _run(ctx, Mention(literal(name or person), literal(person)))
+
+
+@jinja2.pass_context
+def _channel(ctx: jinja2.runtime.Context, audience: str) -> Token:
     webinar = ctx.get("webinar") or {}
     ids = ctx.get("channel_ids") or {}
-    if audience in ids:
-        return channel_link(str(ids[audience]))
     names = webinar.get("channels") or {}
-    return channel_link("", str(names.get(audience, audience)))
+    name = literal(names.get(audience, audience))
+    return _run(ctx, ChannelLink(name, str(ids[audience]) if audience in ids else None))
+
+
+@jinja2.pass_context
+def _emoji(ctx: jinja2.runtime.Context, name: object) -> Token:
+    short = literal(name).strip(":")
+    if not re.fullmatch(r"[a-z0-9_+-]+(::[a-z0-9-]+)?", short):
+        return _run(ctx, Text(short))
+    return _run(ctx, Emoji(short))
 
 
 class Renderer:
@@ -106,14 +131,19 @@ class Renderer:
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined if strict else jinja2.ChainableUndefined,
         )
+        times = {style: _time_filter(style) for style in ("time", "datetime", "date")}
         self.env.filters.update(
-            slack_time=_slack_time,
-            slack_datetime=_slack_datetime,
-            slack_date=_slack_date,
+            time=times["time"],
+            datetime=times["datetime"],
+            date=times["date"],
+            slack_time=times["time"],
+            slack_datetime=times["datetime"],
+            slack_date=times["date"],
             who=_who,
-            link=lambda url, label="": link(str(url or ""), str(label or "")),
-            mention=lambda user_id: mention(str(user_id)),
+            link=_link,
+            mention=_mention,
             channel=_channel,
+            emoji=_emoji,
         )
 
     def preload(self) -> int:
@@ -146,52 +176,12 @@ class Renderer:
 
     def render(self, name: str, context: Mapping[str, Any]) -> Message:
         template = self._template(name)
-        ctx = template.new_context(dict(context))
-        text = (
-            _tidy("".join(template.blocks["text"](ctx)))
-            if "text" in template.blocks
-            else _tidy(template.render(dict(context)))
-        )
-        footer = _tidy("".join(template.blocks["footer"](ctx))) if "footer" in template.blocks else ""
-        if len(text) > TEXT_LIMIT:
-            text = text[:TEXT_LIMIT] + "… (cut: too long for one Slack message)"
-        if not footer and len(text) <= SECTION_LIMIT:
-            return Message(text)
-        blocks: list[dict[str, Any]] = [
-            {"type": "section", "text": {"type": "mrkdwn", "text": chunk}} for chunk in _chunks(text)
-        ][:49]
-        if footer:
-            blocks.append(
-                {"type": "context", "elements": [{"type": "mrkdwn", "text": footer[:SECTION_LIMIT]}]}
-            )
-        return Message(text, blocks)
-
-
-def _tidy(text: str) -> str:
-    return _BLANK_LINES.sub("\n\n", text.strip())
-
-
-def _chunks(text: str) -> list[str]:
-    """Split at line ends into pieces a section block accepts, never inside an `<...>` token."""
-    chunks: list[str] = []
-    current = ""
-    for line in text.split("\n"):
-        while len(line) > SECTION_LIMIT:
-            cut = line.rfind(" ", 0, SECTION_LIMIT)
-            cut = cut if cut > SECTION_LIMIT // 2 else SECTION_LIMIT
-            if line.rfind("<", 0, cut) > line.rfind(">", 0, cut):
-                cut = line.rfind("<", 0, cut) or cut
-            if current:
-                chunks.append(current)
-                current = ""
-            chunks.append(line[:cut])
-            line = line[cut:]
-        candidate = f"{current}\n{line}" if current else line
-        if len(candidate) > SECTION_LIMIT:
-            chunks.append(current)
-            current = line
+        tokens = Tokens()
+        variables = {**context, TOKENS: tokens}
+        ctx = template.new_context(variables)
+        if "text" in template.blocks:
+            body = "".join(template.blocks["text"](ctx))
         else:
-            current = candidate
-    if current:
-        chunks.append(current)
-    return chunks or [""]
+            body = template.render(variables)
+        footer = "".join(template.blocks["footer"](ctx)) if "footer" in template.blocks else ""
+        return Message(parse(body, tokens), parse(footer, tokens))

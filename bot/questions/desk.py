@@ -1,22 +1,37 @@
 """The question desk: every way a question arrives, filed under exactly one session; votes; moderation.
 
-Plain Python over the store (no Slack): the Slack edge turns events into these calls and turns the
-results into posts. Every call is idempotent, so an event Slack delivers twice changes nothing the
-second time.
+Plain Python over the store (no chat platform): the intake turns inbound values into these calls
+and their results into writes. Every call is idempotent, so an event the platform delivers twice
+changes nothing the second time.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Protocol
 
 from bot.agenda.model import Agenda
+from bot.chat.port import MessageRef
+from bot.questions.model import GENERAL, NewQuestion, Question, QuestionStatus
 from bot.questions.routing import route
-from bot.store.questions import GENERAL, NewQuestion, Question, QuestionStatus, QuestionStore
+from bot.store.questions import QuestionStore
 from bot.timeline.units import Placement
 
 THUMBS = {"+1", "thumbsup"}
+
+
+class Webinar(Protocol):
+    """What the desk needs of the running webinar: its agenda and where its sessions fall now."""
+
+    @property
+    def agenda(self) -> Agenda: ...
+
+    def placement(self) -> Placement: ...
+
+
+class Now(Protocol):
+    def now(self) -> datetime: ...
 
 
 @dataclass(frozen=True)
@@ -26,82 +41,44 @@ class Filed:
     needs_copy: bool  # asked outside the session's thread: the bot copies it there
 
 
-def instant_of(ts: str) -> datetime:
-    """When a Slack message was posted, from its `ts`."""
-    return datetime.fromtimestamp(float(ts), UTC)
-
-
 def same_reaction(name: str, wanted: str) -> bool:
-    """`+1::skin-tone-3` is a +1; `thumbsup` is Slack's other name for it."""
-    base = name.split("::", 1)[0]
+    """`thumbsup` is another name for `+1`."""
     if wanted in THUMBS:
-        return base in THUMBS
-    return base == wanted
+        return name in THUMBS
+    return name == wanted
 
 
 class QuestionDesk:
-    def __init__(
-        self,
-        store: QuestionStore,
-        now: Callable[[], datetime],
-        agenda: Callable[[], Agenda],
-        placement: Callable[[], Placement],
-        name_of: Callable[[str], str],
-    ) -> None:
+    def __init__(self, store: QuestionStore, clock: Now, webinar: Webinar) -> None:
         self.store = store
-        self.now = now
-        self._agenda = agenda
-        self._placement = placement
-        self.name_of = name_of
-
-    @property
-    def agenda(self) -> Agenda:
-        return self._agenda()
+        self.clock = clock
+        self.webinar = webinar
 
     def session_at(self, at: datetime) -> str:
-        return route(self.agenda, self._placement(), at)
+        return route(self.webinar.agenda, self.webinar.placement(), at)
 
     def session_keys(self) -> list[str]:
-        return [session.key for _, session in self.agenda.sessions()]
+        return [session.key for _, session in self.webinar.agenda.sessions()]
 
     # -- intake -----------------------------------------------------------------------------------
 
-    def from_thread_reply(self, channel: str, thread_ts: str, ts: str, user: str, text: str) -> Filed | None:
+    def from_thread_reply(
+        self, ref: MessageRef, thread: MessageRef, user: str, text: str, at: datetime
+    ) -> Filed | None:
         """A reply in a session's question thread; None when the thread is not one of them."""
-        session_key = self.store.session_of_thread(channel, thread_ts)
+        session_key = self.store.session_of_thread(thread)
         if session_key is None:
             return None
         question, created = self.store.add(
-            NewQuestion(
-                f"msg:{channel}:{ts}",
-                session_key,
-                text,
-                user,
-                self.name_of(user),
-                False,
-                "thread",
-                instant_of(ts),
-                channel,
-                ts,
-            )
+            NewQuestion(f"msg:{ref.conversation}:{ref.id}", session_key, text, user, False, "thread", at, ref)
         )
         return Filed(question, created, needs_copy=False)
 
-    def from_channel(self, channel: str, ts: str, user: str, text: str) -> Filed:
+    def from_channel(self, ref: MessageRef, user: str, text: str, at: datetime) -> Filed:
         """A top-level message in the questions channel: filed by when it was asked, copied to the thread."""
-        asked = instant_of(ts)
         question, created = self.store.add(
             NewQuestion(
-                f"msg:{channel}:{ts}",
-                self.session_at(asked),
-                text,
-                user,
-                self.name_of(user),
-                False,
-                "channel",
-                asked,
-                channel,
-                ts,
+                f"msg:{ref.conversation}:{ref.id}", self.session_at(at), text, user, False, "channel", at, ref
             )
         )
         return Filed(question, created, needs_copy=True)
@@ -114,56 +91,46 @@ class QuestionDesk:
         source: str,
         anonymous: bool = False,
         session_key: str | None = None,
-        origin: tuple[str, str] | None = None,
+        origin: MessageRef | None = None,
     ) -> Filed:
-        """`/ask`, the modal or the message shortcut; `key` makes a redelivery the same question."""
-        asked = self.now()
+        """`/ask`, the form or the message shortcut; `key` makes a redelivery the same question."""
+        asked = self.clock.now()
         wanted = session_key if session_key in (*self.session_keys(), GENERAL) else self.session_at(asked)
         question, created = self.store.add(
-            NewQuestion(
-                key,
-                wanted,
-                text,
-                user,
-                self.name_of(user),
-                anonymous,
-                source,
-                asked,
-                origin[0] if origin else None,
-                origin[1] if origin else None,
-            )
+            NewQuestion(key, wanted, text, user, anonymous, source, asked, origin)
         )
         return Filed(question, created, needs_copy=True)
 
-    def edited(self, channel: str, ts: str, text: str) -> Question | None:
-        question = self.store.by_message(channel, ts)
-        if question is None or question.origin_ts != ts or question.text == text:
+    def edited(self, ref: MessageRef, text: str) -> Question | None:
+        question = self.store.by_message(ref)
+        if question is None or question.origin != ref or question.text == text:
             return None
-        return self.store.edit(question.id, text, self.now())
+        return self.store.edit(question.id, text, self.clock.now())
 
-    def deleted(self, channel: str, ts: str) -> Question | None:
+    def deleted(self, ref: MessageRef) -> Question | None:
         """The asker deleted their message: the question is withdrawn (its copy should go too)."""
-        question = self.store.by_message(channel, ts)
-        if question is None or question.origin_ts != ts or question.status is QuestionStatus.WITHDRAWN:
+        question = self.store.by_message(ref)
+        if question is None or question.origin != ref or question.status is QuestionStatus.WITHDRAWN:
             return None
-        return self.store.set_status(question.id, QuestionStatus.WITHDRAWN, self.now())
+        return self.store.set_status(question.id, QuestionStatus.WITHDRAWN, self.clock.now())
 
     # -- votes ------------------------------------------------------------------------------------
 
-    def reacted(self, channel: str, ts: str, user: str, reaction: str, added: bool, bot_user: str) -> bool:
+    def reacted(self, ref: MessageRef, user: str, reaction: str, added: bool) -> bool:
         """A vote (or its removal); False when it does not count (not the vote emoji, not a question,
-        the author's own, the bot's)."""
-        if not same_reaction(reaction, self.agenda.settings.vote_emoji) or user == bot_user:
+        the author's own)."""
+        if not same_reaction(reaction, self.webinar.agenda.settings.vote_emoji):
             return False
-        question = self.store.by_message(channel, ts)
+        question = self.store.by_message(ref)
         if question is None:
-            self.store.vote_on_unknown(channel, ts, user, added, self.now())  # perhaps a copy just posted
-            return False
+            # Perhaps the bot's copy, posted a moment ago: kept until the copy is known.
+            question = self.store.vote_on_unknown(ref, user, added, self.clock.now())
+            return question is not None and question.author_id != user
         if question.author_id == user:
             return False
         if added:
-            return self.store.vote(question.id, user, self.now())
-        return self.store.unvote(question.id, user)
+            return self.store.vote(question.id, user, self.clock.now())
+        return self.store.unvote(question.id, user, ref)
 
     # -- moderation -------------------------------------------------------------------------------
 
@@ -174,10 +141,10 @@ class QuestionDesk:
         return self.store.count_ranked(session_key)
 
     def answered(self, question_id: int) -> Question | None:
-        return self.store.set_status(question_id, QuestionStatus.ANSWERED, self.now())
+        return self.store.set_status(question_id, QuestionStatus.ANSWERED, self.clock.now())
 
     def hide(self, question_id: int) -> Question | None:
-        return self.store.set_status(question_id, QuestionStatus.HIDDEN, self.now())
+        return self.store.set_status(question_id, QuestionStatus.HIDDEN, self.clock.now())
 
     def pin_to_next(self, question_id: int) -> tuple[Question | None, str | None]:
         """Pin to the next discussion after the question's own session (or the next one from now)."""
@@ -186,11 +153,11 @@ class QuestionDesk:
             return None, None
         keys = self.session_keys()
         following = self._next_discussion(question.session_key, keys)
-        return self.store.pin(question_id, following, self.now()), following
+        return self.store.pin(question_id, following, self.clock.now()), following
 
     def _next_discussion(self, session_key: str, keys: list[str]) -> str | None:
-        placement = self._placement()
-        now = self.now()
+        placement = self.webinar.placement()
+        now = self.clock.now()
         start_after = placement.sessions[session_key].end if session_key in placement.sessions else now
         later = [k for k in keys if k != session_key and placement.sessions[k].start >= min(start_after, now)]
         with_discussion = [

@@ -16,8 +16,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from bot.questions.text import decoded
-from bot.store.questions import GENERAL, Question, QuestionStatus, SessionInfo, WebinarInfo
+from bot.questions.model import GENERAL, Question, QuestionStatus, SessionInfo, WebinarInfo
 
 FORMATS = ("md", "csv", "json")
 
@@ -53,7 +52,7 @@ def _sections(
 
 
 def _cell(text: str) -> str:
-    return " ".join(decoded(text).split()).replace("|", "\\|")
+    return " ".join(text.split()).replace("|", "\\|")
 
 
 def markdown(info: WebinarInfo, sessions: Sequence[SessionInfo], questions: Sequence[Question]) -> str:
@@ -97,7 +96,7 @@ def rows(
                     "session": numbers.get(key, 0),
                     "session_title": title,
                     "question_id": q.id,
-                    "question": decoded(q.text),
+                    "question": q.text,
                     "votes": q.votes,
                     "answered": q.status is QuestionStatus.ANSWERED,
                     "asked_by": q.shown_author,
@@ -105,6 +104,16 @@ def rows(
                 }
             )
     return result
+
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: object) -> object:
+    """A CSV cell a spreadsheet will show, not run: text that starts like a formula gets a leading `'`."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def render(
@@ -130,6 +139,6 @@ def render(
         ]
         writer = csv.DictWriter(out, fieldnames=fields)
         writer.writeheader()
-        writer.writerows(records)
+        writer.writerows({k: spreadsheet_safe(v) for k, v in record.items()} for record in records)
         return out.getvalue()
     raise ValueError(f"unknown format {fmt!r} (use one of {', '.join(FORMATS)})")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.agenda.model import Agenda
-from bot.store.questions import GENERAL
+from bot.questions.model import GENERAL
 from bot.timeline.units import Placement
 
 

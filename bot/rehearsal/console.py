@@ -11,7 +11,7 @@ from typing import TextIO
 
 from bot.localslack import LocalSlack
 from bot.localslack.transcript import Entry
-from bot.messages.mrkdwn import to_plain
+from bot.slack.mrkdwn import to_plain
 
 EMOJI = {
     ":calendar:": "📅",

@@ -15,12 +15,14 @@ import random
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from bot.clock import Clock
 from bot.localslack import LocalSlack
 from bot.localslack.simulate import SimulatedUser
-from bot.runtime.bot import WebinarBot
-from bot.store.questions import GENERAL
+from bot.localslack.workspace import View
+from bot.questions.model import GENERAL
+from bot.runtime.webinar import Webinar
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +73,7 @@ class Tally:
 
 
 class Crowd:
-    def __init__(self, slack: LocalSlack, bot: WebinarBot, clock: Clock, size: int, seed: int = 2018) -> None:
+    def __init__(self, slack: LocalSlack, bot: Webinar, clock: Clock, size: int, seed: int = 2018) -> None:
         self.slack = slack
         self.bot = bot
         self.clock = clock
@@ -155,27 +157,31 @@ class Crowd:
         return f"{self.random.choice(TOPICS)} (q{serial})"
 
     def _ask(self, user: SimulatedUser, path: str) -> None:
-        questions = self.bot.resolution.channels["questions"]
+        questions = self.bot.directory.channel("questions")
         text = self._text()
         session = self._expected_session()
         thread = self.bot.questions.thread_for(session) if session != GENERAL else None
         if path == "thread" and thread is not None:
-            user.reply(questions, thread[1], text)
+            user.reply(questions, thread.id, text)
         elif path in ("thread", "channel"):
             user.post(questions, text)
         elif path == "ask":
             user.slash("/ask", text, channel="general")
         elif path == "modal":
             user.slash("/ask", "", channel="general")
-            modal = user.modal()
+            modal = self._form(user)
             if modal is None:
                 return
             anonymous = ["yes"] if self.random.random() < 0.5 else []
-            user.submit_view(modal.id, {"question": {"text": text}, "anonymous": {"anonymous": anonymous}})
+            answers: dict[str, dict[str, Any]] = {
+                "question": {"question": text},
+                "anonymous": {"anonymous": anonymous},
+            }
+            user.submit_view(modal.id, answers)
         else:
             ts = user.post("general", text)
             user.shortcut("ask_in_webinar", channel="general", ts=ts)
-            modal = user.modal()
+            modal = self._form(user)
             if modal is None:
                 return
             user.submit_view(modal.id)
@@ -183,13 +189,20 @@ class Crowd:
             self.tally.asked += 1
             self.tally.expected[text] = session
 
+    def _form(self, user: SimulatedUser) -> View | None:
+        """The form the bot opens for them: it comes through the bot's sender, a moment later."""
+        try:
+            return self.slack.wait_for(user.modal, timeout=5.0)
+        except TimeoutError:
+            return None
+
     def _vote(self, user: SimulatedUser) -> None:
-        questions = self.bot.resolution.channels["questions"]
+        questions = self.bot.directory.channel("questions")
         session = self._expected_session()
         thread = self.bot.questions.thread_for(session) if session != GENERAL else None
         if thread is None:
             return
-        candidates = [m for m in self.slack.workspace.thread(questions, thread[1]) if m.ts != thread[1]]
+        candidates = [m for m in self.slack.workspace.thread(questions, thread.id) if m.ts != thread.id]
         if not candidates:
             return
         target = self.random.choice(candidates)
@@ -222,7 +235,7 @@ class Crowd:
             message = question.message
             if message is None:
                 continue
-            voters = {voter for ts, voter in self._votes if ts == message[1]}
+            voters = {voter for ts, voter in self._votes if ts == message.id}
             expected += len(voters - {question.author_id})
             counted += question.votes
         tally.votes_expected = expected

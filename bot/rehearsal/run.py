@@ -16,16 +16,16 @@ from bot.agenda.model import Agenda
 from bot.agenda.problems import ScheduleUnreadable
 from bot.clock import ScaledClock
 from bot.config import Settings
+from bot.launch import BotError, LaunchOptions, RunningBot, launch
 from bot.localslack import LocalSlack
 from bot.manifest import bot_events
-from bot.messages.mrkdwn import to_plain
 from bot.rehearsal.console import ChatConsole
 from bot.rehearsal.crowd import Crowd, Tally
 from bot.rehearsal.prepare import Prepared, prepare
 from bot.rehearsal.script import ScriptStep, load_script
 from bot.rehearsal.summary import Summary, summarize
 from bot.rehearsal.workspace import rehearsal_workspace
-from bot.runtime.bot import BotError, WebinarBot
+from bot.slack.mrkdwn import to_plain
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +48,7 @@ class RehearsalOptions:
 class RehearsalResult:
     summary: Summary
     agenda: Agenda
-    bot: WebinarBot
+    bot: RunningBot
     slack: LocalSlack
     crowd: Tally | None = None
 
@@ -75,15 +75,17 @@ class Rehearsal:
         agenda = prepared.agenda
         clock = ScaledClock(prepared.origin, self.options.speed)
         clock.hold()  # agenda time starts when the bot is up, not while it connects
+        paced = clock.agenda_paced()  # Slack's limits and the bot's pacing in agenda time, at any speed
         folder = Path(tempfile.mkdtemp(prefix="webinar-rehearsal-"))
         slack = LocalSlack(
             clock=clock,
             workspace=rehearsal_workspace(agenda),
             transcript_path=self.options.transcript,
             subscriptions=bot_events(),
+            limits_clock=paced,
         )
         slack.start()
-        bot: WebinarBot | None = None
+        bot: RunningBot | None = None
         try:
             steps = load_script(self.options.script, agenda.date, agenda.tz) if self.options.script else []
             env = slack.env()
@@ -97,25 +99,21 @@ class Rehearsal:
             self._header(agenda, prepared)
             if not self.options.quiet:
                 ChatConsole(slack, agenda.tz, self.out, self.options.width, prepared.notes).attach()
-            bot = WebinarBot(
+            options = LaunchOptions(
                 self.options.schedule,
-                settings,
-                clock,
                 defaults=self.options.defaults,
                 templates=self.options.templates,
-                background=True,
-                agenda_transform=lambda loaded: prepare(loaded, agenda.date).agenda,
+                transform=lambda loaded: prepare(loaded, agenda.date).agenda,
             )
-            bot.start()
+            bot = launch(options, settings, paced)
             clock.release()
             player = threading.Thread(target=self._play, args=(steps, slack, bot, clock), daemon=True)
             player.start()
-            crowd = Crowd(slack, bot, clock, self.options.crowd) if self.options.crowd > 0 else None
+            crowd = Crowd(slack, bot.webinar, clock, self.options.crowd) if self.options.crowd > 0 else None
             if crowd is not None:
                 threading.Thread(target=crowd.run, args=(self._done,), name="crowd", daemon=True).start()
             bot.wait_until_finished(self._done)
-            cues = bot.session.plan()
-            summary = summarize(cues, slack.transcript)
+            summary = summarize(bot.webinar.outbox.entries(), slack.transcript, self.options.speed)
             return RehearsalResult(summary, agenda, bot, slack, crowd.settle() if crowd else None)
         finally:
             self._done.set()
@@ -137,8 +135,8 @@ class Rehearsal:
         )
         print("  Ctrl-C stops it.\n", file=self.out, flush=True)
 
-    def _play(self, steps: list[ScriptStep], slack: LocalSlack, bot: WebinarBot, clock: ScaledClock) -> None:
-        moderators = sorted(bot.resolution.moderators)
+    def _play(self, steps: list[ScriptStep], slack: LocalSlack, bot: RunningBot, clock: ScaledClock) -> None:
+        moderators = sorted(bot.webinar.directory.moderators)
         for step in steps:
             if clock.wait(self._done, step.at):
                 return
@@ -147,7 +145,7 @@ class Rehearsal:
             if user is None:
                 print("  (script: no moderator to play it)", file=self.out)
                 continue
-            backstage = bot.resolution.channels["backstage"]
+            backstage = bot.webinar.directory.channel("backstage")
             try:
                 user.slash("/webinar", step.control, channel=backstage)
             except Exception as exc:  # a script step must not end the rehearsal

@@ -20,6 +20,7 @@ from bot.agenda.durations import BadValue, parse_clock
 from bot.agenda.localtime import NonexistentTime, local_instant
 from bot.agenda.problems import ScheduleUnreadable
 from bot.agenda.yamldoc import LDict, LList, YamlError, load_located
+from bot.files import Unreadable, read_user_text
 from bot.runtime.controls import ControlError, parse_control
 
 _LINE = re.compile(r"^\s*(\d{1,2}[:.]\d{2}(?::\d{2})?)\s+(.+?)\s*$")
@@ -46,10 +47,9 @@ def _step(
 
 def load_script(path: Path, day: date, tz: tzinfo) -> list[ScriptStep]:
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScheduleUnreadable(file, f"cannot read the script ({exc.strerror})") from exc
+    text = read_user_text(path, "script")
+    if isinstance(text, Unreadable):
+        raise ScheduleUnreadable(text.path, text.message, text.line)
     steps: list[ScriptStep] = []
     try:
         doc, _ = load_located(text)

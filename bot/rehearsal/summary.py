@@ -1,4 +1,8 @@
-"""The rehearsal's verdict: every planned cue, posted once and on time, or not."""
+"""The rehearsal's verdict: every planned cue posted once and on time, or withdrawn for a reason.
+
+Counted from the outbox (what was planned, and what a change made moot) against what the stand-in
+stored (each post carries its cue id): planned, on time, late, withdrawn, missing, duplicated.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.localslack.transcript import Transcript
-from bot.timeline.cue import Cue
+from bot.store.outbox import OutboxEntry, OutboxStatus
 
-ON_TIME = timedelta(seconds=1)
+ON_TIME = timedelta(seconds=1)  # of agenda time...
+ON_TIME_REAL = 0.05  # ...or 50 ms of real time, whichever is longer: at 300x an agenda second is 3 ms
 
 
 @dataclass
@@ -17,11 +22,13 @@ class Summary:
     planned: int = 0
     on_time: int = 0
     late: int = 0
+    withdrawn: int = 0
     missing: int = 0
     duplicated: int = 0
     worst_late: timedelta = timedelta(0)
     missing_ids: list[str] = field(default_factory=list)
     duplicated_ids: list[str] = field(default_factory=list)
+    withdrawn_why: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # agenda seconds, cue instant to receipt
 
     @property
@@ -31,18 +38,17 @@ class Summary:
     def lines(self, speed: float = 1.0) -> list[str]:
         worst = self.worst_late.total_seconds()
         real = f", {worst / speed * 1000:.0f} ms of real time at {speed:g}x" if speed > 1 else ""
+        real_window = f"{ON_TIME_REAL * 1000:.0f} ms of real time"
+        window = "1 agenda second" if speed <= 1 / ON_TIME_REAL else real_window
         text = [
             f"cues planned: {self.planned}",
-            f"posted on time (within 1 agenda second): {self.on_time}",
+            f"posted on time (within {window}): {self.on_time}",
             f"late: {self.late}" + (f" (worst {worst:.1f} agenda s{real})" if self.late else ""),
+            f"withdrawn (a change made them moot): {self.withdrawn}",
             f"missing: {self.missing}",
             f"duplicated: {self.duplicated}",
         ]
-        if self.late and speed > 60:
-            text.append(
-                f"  (at {speed:g}x, Slack's limit of about one message per second per channel holds "
-                "busy channels back; --speed 60 or less keeps them on time)"
-            )
+        text += [f"  withdrawn after {why}: {count}" for why, count in sorted(self.withdrawn_why.items())][:5]
         text += [f"  missing: {cue_id}" for cue_id in self.missing_ids[:10]]
         text += [f"  duplicated: {cue_id}" for cue_id in self.duplicated_ids[:10]]
         return text
@@ -64,21 +70,27 @@ def receipts(transcript: Transcript) -> dict[str, list[datetime]]:
     return found
 
 
-def summarize(cues: list[Cue], transcript: Transcript) -> Summary:
+def summarize(entries: list[OutboxEntry], transcript: Transcript, speed: float = 1.0) -> Summary:
     seen = receipts(transcript)
-    summary = Summary(planned=len(cues))
-    for cue in cues:
-        times = seen.get(cue.id, [])
+    summary = Summary(planned=len(entries))
+    on_time = max(ON_TIME, timedelta(seconds=ON_TIME_REAL * speed))
+    for entry in entries:
+        times = seen.get(entry.cue_id, [])
+        if entry.status is OutboxStatus.VOID and not times:
+            summary.withdrawn += 1
+            why = (entry.error or "a change").removeprefix("moot after: ")
+            summary.withdrawn_why[why] = summary.withdrawn_why.get(why, 0) + 1
+            continue
         if not times:
             summary.missing += 1
-            summary.missing_ids.append(cue.id)
+            summary.missing_ids.append(entry.cue_id)
             continue
         if len(times) > 1:
             summary.duplicated += 1
-            summary.duplicated_ids.append(cue.id)
-        delay = times[0] - cue.at
+            summary.duplicated_ids.append(entry.cue_id)
+        delay = times[0] - entry.planned_at
         summary.latencies.append(delay.total_seconds())
-        if delay <= ON_TIME:
+        if delay <= on_time:
             summary.on_time += 1
         else:
             summary.late += 1

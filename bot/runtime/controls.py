@@ -9,12 +9,12 @@ and reschedules when the state changed.
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from bot.agenda.durations import BadValue, format_duration, parse_duration
-from bot.agenda.header import CUE_KINDS
 from bot.agenda.model import Agenda
+from bot.kinds import KIND_NAMES, policy
 from bot.runtime.live import LiveState
 from bot.runtime.status import current_unit, following_unit
 from bot.timeline.adjustments import Pause
@@ -54,6 +54,7 @@ class Control:
     action: str
     amount: timedelta | None = None
     target: str = ""
+    text: str = field(default="", compare=False)  # as the moderator typed it, for the control log
 
     @property
     def steers(self) -> bool:
@@ -69,6 +70,11 @@ class Outcome:
 
 
 def parse_control(text: str) -> Control:
+    """`/webinar TEXT` understood, once, for every caller (commands, buttons, scripts)."""
+    return replace(_parse(text), text=text.strip())
+
+
+def _parse(text: str) -> Control:
     words = text.strip().split()
     if not words:
         return Control("status")
@@ -90,8 +96,8 @@ def parse_control(text: str) -> Control:
         return Control(action, amount)
     if action in ("mute", "unmute"):
         kind = rest.strip()
-        if kind not in CUE_KINDS:
-            raise ControlError(f"Which kind of cue? One of: {', '.join(CUE_KINDS)}.")
+        if kind not in KIND_NAMES or not policy(kind).mutable:
+            raise ControlError(f"Which kind of cue? One of: {', '.join(KIND_NAMES)}.")
         return Control(action, target=kind)
     return Control(action, target=rest)
 

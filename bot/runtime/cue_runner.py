@@ -2,9 +2,14 @@
 
 The outbox is the truth about what was posted; the scheduler only says when to look. On every
 (re)plan: new cues are recorded as pending before anything is sent, moved ones are rescheduled
-(`replace_existing`), dropped ones voided, and sent ones left alone. A job that fires claims its cue
-in the outbox first (only one claimant wins, across threads and restarts), so a cue is handed to
-Slack at most once per claim; the sender makes that claim end in exactly one message.
+(`replace_existing`), dropped ones withdrawn, and sent ones left alone. A job that fires claims its
+cue in the outbox first (only one claimant wins, across threads and restarts), so a cue is handed
+to the sender at most once per claim; the sender makes that claim end in exactly one message.
+
+A cue whose time has passed is posted at once while it is still useful (its kind's grace; a
+speaker's "you're on next" until their slot starts) and given up on after that: as `missed` when
+the bot was not running at its time (reported to backstage), as withdrawn when a moderator's change
+moved it into the past (the change made it moot; nobody missed anything).
 """
 
 from __future__ import annotations
@@ -18,17 +23,33 @@ from typing import Any
 
 from bot.clock import Clock
 from bot.runtime.scheduler import ClockScheduler
-from bot.store.outbox import Outbox, OutboxEntry, OutboxStatus, PlannedCue, grace_for
+from bot.store.outbox import Outbox, OutboxEntry, OutboxStatus, PlannedCue
 from bot.timeline.cue import Cue
 
 log = logging.getLogger(__name__)
+NOT_RUNNING = "the bot was not running when it was due"
+
+
+@dataclass(frozen=True)
+class Cause:
+    """Why the plan is applied: at start-up (late cues were missed) or after a change (they are moot)."""
+
+    change: str | None = None  # what changed, for the withdrawn cues' record; None at start-up
+
+    @property
+    def startup(self) -> bool:
+        return self.change is None
+
+
+STARTUP = Cause()
 
 
 @dataclass
 class PlanChange:
     scheduled: int = 0
-    missed: list[Cue] = field(default_factory=list)
-    voided: tuple[str, ...] = ()
+    missed: list[Cue] = field(default_factory=list)  # too late because the bot was not running
+    withdrawn: list[str] = field(default_factory=list)  # made moot by the change: dropped, or now too late
+    caught_up: list[Cue] = field(default_factory=list)  # due before the change, still useful: at once
 
 
 class CueRunner:
@@ -40,8 +61,8 @@ class CueRunner:
         deliver: Callable[[Cue, bool], None],
         on_missed: Callable[[list[Cue]], None],
     ) -> None:
-        """`deliver(cue, reconcile_first)` hands a claimed cue to Slack; `on_missed` reports cues too
-        late to be useful."""
+        """`deliver(cue, reconcile_first)` hands a claimed cue to the sender; `on_missed` reports cues
+        too late to be useful."""
         self.scheduler = scheduler
         self.outbox = outbox
         self.clock = clock
@@ -52,35 +73,50 @@ class CueRunner:
         self._lock = threading.RLock()
         self.paused = False
 
+    def start(self, background: bool) -> None:
+        self.scheduler.start(background=background, order=self.order, before_batch=self.prepare)
+
+    def stop(self) -> None:
+        self.scheduler.shutdown(wait=False)
+
     @property
     def cues(self) -> dict[str, Cue]:
         with self._lock:
             return dict(self._cues)
 
-    def apply_plan(self, cues: list[Cue]) -> PlanChange:
-        """Make the outbox and the jobs match `cues`; report what is too late to post."""
+    def apply_plan(self, cues: list[Cue], cause: Cause = STARTUP) -> PlanChange:
+        """Make the outbox and the jobs match `cues`; say what is missed, withdrawn or caught up."""
         with self._lock:
             now = self.clock.now()
-            result = self.outbox.sync([PlannedCue(c.id, c.kind.value, c.audience, c.at) for c in cues], now)
+            # A cue a change brought into the past, still useful, is due now: that is its time now.
+            retimed = {c.id: now if not cause.startup and c.at < now <= c.expires else c.at for c in cues}
+            planned = [PlannedCue(c.id, c.kind.value, c.audience, retimed[c.id]) for c in cues]
+            result = self.outbox.sync(planned, now, reason=cause.change or "no longer planned")
             self._cues = {c.id: c for c in cues}
             entries = {e.cue_id: e for e in self.outbox.entries()}
-            change = PlanChange(voided=result.voided)
+            change = PlanChange(withdrawn=list(result.voided) if not cause.startup else [])
             wanted: set[str] = set()
             for cue in cues:
                 entry = entries.get(cue.id)
                 if entry is None or entry.status is not OutboxStatus.PENDING:
                     continue
-                if self._too_late(cue, now):
-                    self.outbox.mark_missed(cue.id, now, "the bot was not running when it was due")
-                    change.missed.append(cue)
+                if now > cue.expires:
+                    if cause.startup:
+                        self.outbox.mark_missed(cue.id, now, NOT_RUNNING)
+                        change.missed.append(cue)
+                    else:
+                        self.outbox.withdraw(cue.id, now, f"moot after: {cause.change}")
+                        change.withdrawn.append(cue.id)
                     continue
+                if cue.at < now and not cause.startup:
+                    change.caught_up.append(cue)
                 wanted.add(cue.id)
                 if not self.paused:
-                    self.scheduler.schedule_at(cue.id, cue.at, self.fire, (cue.id,))
+                    self.scheduler.schedule_at(cue.id, retimed[cue.id], self.fire, (cue.id,))
                     change.scheduled += 1
-            for job in self.scheduler.get_jobs():
-                if job.id not in wanted or self.paused:
-                    self.scheduler.unschedule(job.id)
+            for job_id in self.scheduler.job_ids():
+                if job_id not in wanted or self.paused:
+                    self.scheduler.unschedule(job_id)
         if change.missed:
             self.on_missed(change.missed)
         return change
@@ -90,20 +126,17 @@ class CueRunner:
         cue = self._cues.get(cue_id)
         return cue.sort_key() if cue is not None else (datetime.max.replace(tzinfo=UTC), 0, 0, cue_id)
 
-    def _too_late(self, cue: Cue, now: datetime) -> bool:
-        return now - cue.at > grace_for(cue.kind.value)
-
     def prepare(self, cue_ids: list[str]) -> None:
         """Claim every cue due at one instant in one transaction, before the first is handed over."""
         with self._lock:
             if self.paused:
                 return
             now = self.clock.now()
-            timely = [i for i in cue_ids if i in self._cues and not self._too_late(self._cues[i], now)]
+            timely = [i for i in cue_ids if i in self._cues and now <= self._cues[i].expires]
             self._claimed |= self.outbox.claim_many(timely, now)
 
     def fire(self, cue_id: str) -> None:
-        """The job: claim the cue (unless `prepare` did) and hand it to Slack; nothing if it is no
+        """The job: claim the cue (unless `prepare` did) and hand it over; nothing if it is no
         longer planned, or report it if it is too late."""
         with self._lock:
             cue = self._cues.get(cue_id)
@@ -115,7 +148,7 @@ class CueRunner:
                     self.outbox.release(cue_id, now, "no longer planned when due")
                 return
             if not claimed:
-                if self._too_late(cue, now):
+                if now > cue.expires:
                     if self.outbox.get(cue_id) is not None and self.outbox.mark_missed(
                         cue_id, now, "too late"
                     ):
@@ -144,8 +177,8 @@ class CueRunner:
         return True
 
     def recover_in_flight(self) -> list[OutboxEntry]:
-        """Cues claimed before a crash but never confirmed: have the sender look for them in Slack
-        before posting, so a restart neither repeats nor drops them."""
+        """Cues claimed before a crash but never confirmed: have the sender look for them before
+        posting, so a restart neither repeats nor drops them."""
         entries = self.outbox.in_flight()
         for entry in entries:
             cue = self._cues.get(entry.cue_id)

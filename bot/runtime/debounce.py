@@ -12,7 +12,7 @@ log = logging.getLogger(__name__)
 class Debounced:
     def __init__(self, action: Callable[[], None], min_interval: float = 0.5) -> None:
         self.action = action
-        self.min_interval = min_interval  # real seconds: it protects Slack's rate limits
+        self.min_interval = min_interval  # real seconds: it bounds the work (the lane paces the platform)
         self._wanted = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="debounced-refresh", daemon=True)

@@ -1,7 +1,8 @@
 """The live state of a running webinar: what the moderators did, as plain data that survives restarts.
 
 It is the planner's `Adjustments` plus the little the runtime needs besides (which unit a moderator
-started last, where the control panel is), serialised to JSON for the store.
+started last, where the control panel is, the change notices decided so far and what people were
+told), serialised to JSON for the store.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.timeline.adjustments import Adjustments, Delay, Pause
+from bot.timeline.changes import Notice, Told, notice_from_json, notice_to_json, told_from_json, told_to_json
 
 
 @dataclass(frozen=True)
@@ -19,6 +21,8 @@ class LiveState:
     current: str | None = None  # the unit a moderator started last (start / next)
     panel_channel: str | None = None
     panel_ts: str | None = None
+    notices: tuple[Notice, ...] = ()
+    told: Told = field(default_factory=Told)
 
     @property
     def paused_since(self) -> datetime | None:
@@ -48,6 +52,8 @@ class LiveState:
             "current": self.current,
             "panel_channel": self.panel_channel,
             "panel_ts": self.panel_ts,
+            "notices": [notice_to_json(n) for n in self.notices],
+            "told": told_to_json(self.told),
         }
 
     @classmethod
@@ -66,4 +72,11 @@ class LiveState:
             muted=frozenset(doc.get("muted", [])),
             auto_shift=doc.get("auto_shift"),
         )
-        return cls(adjustments, doc.get("current"), doc.get("panel_channel"), doc.get("panel_ts"))
+        return cls(
+            adjustments,
+            doc.get("current"),
+            doc.get("panel_channel"),
+            doc.get("panel_ts"),
+            tuple(notice_from_json(n) for n in doc.get("notices", [])),
+            told_from_json(doc.get("told") or {}),
+        )

@@ -1,14 +1,20 @@
-"""APScheduler 3.x, with its time taken from the injected clock.
+"""APScheduler 3.x, with its time taken from the injected clock, extended only where it is documented.
 
-APScheduler's own schedulers read `datetime.now()` to find due jobs and `Event.wait(seconds)` to sleep
-until the next one, so a sped-up rehearsal or a test that moves time by hand would never fire
-anything. `ClockScheduler` keeps APScheduler's job stores, triggers and executors and replaces only
-the loop: due jobs are looked up at `clock.now()`, and the wait is `clock.wait(event, next_wakeup)`.
+APScheduler's documentation ("Extending APScheduler: custom schedulers") has a custom scheduler
+subclass `BaseScheduler`, override `start()`, `shutdown()` and `wakeup()`, and sleep on what
+`_process_jobs()` returns. But `_process_jobs()` reads the wall clock (`datetime.now()`), and so
+does `Event.wait(seconds)`: a sped-up rehearsal or a test that moves time by hand would never fire
+anything. So `ClockScheduler` keeps APScheduler's job store, date triggers and executor, hands them
+in through the documented constructor options (`jobstores=`, `executors=`), and runs the loop itself
+through their public interfaces: the job store's `get_due_jobs(now)` and `get_next_run_time()` at
+`clock.now()`, the scheduler's `remove_job()`, the executor's `submit_job()`; it sleeps with
+`clock.wait(event, next_wakeup)`. Nothing reads APScheduler's private members.
 
-Jobs are added with an explicit `DateTrigger` and `next_run_time` (APScheduler computes neither
-from the wall clock then), `misfire_grace_time=None` (the executor's misfire check reads the wall
-clock; the outbox applies a grace per cue kind instead) and run on the `DebugExecutor`, in the
-scheduler's own thread: a job only hands its cue over to the sender, so it is quick.
+Jobs are one-shot (`DateTrigger`) with an explicit `next_run_time` (APScheduler computes neither
+from the wall clock then) and `misfire_grace_time=None` (the executor's misfire check reads the
+wall clock; each cue kind has its own grace instead), and run on the `DebugExecutor`, in the
+scheduler's own thread: a job only hands its cue to the sender, so it is quick. Jobs due at one
+instant are handed to `before_batch` together and run in `order`, both given at `start()`.
 """
 
 from __future__ import annotations
@@ -28,41 +34,40 @@ from bot.clock import Clock
 
 log = logging.getLogger(__name__)
 
+Order = Callable[[str], Any]  # a sort key for a job id
+BeforeBatch = Callable[[list[str]], None]  # sees every job id due at one instant before the first runs
+
 
 class ClockScheduler(BaseScheduler):  # type: ignore[misc]
     """A scheduler whose notion of "now" is a `Clock`'s."""
 
-    def __init__(
-        self,
-        clock: Clock,
-        order: Callable[[str], Any] | None = None,
-        before_batch: Callable[[list[str]], None] | None = None,
-        **options: Any,
-    ) -> None:
-        """`order(job_id)` sorts jobs due at one instant (APScheduler would take them by id);
-        `before_batch(job_ids)` sees them all before the first runs (to claim them in one go)."""
+    def __init__(self, clock: Clock, **options: Any) -> None:
         self.clock = clock
-        self.order = order
-        self.before_batch = before_batch
-        self._run_count = 0
+        self.store = MemoryJobStore()
+        self.executor = DebugExecutor()
+        self._lock = threading.RLock()  # ours, always taken before APScheduler's own
         self._event = threading.Event()
         self._thread: threading.Thread | None = None
+        self._order: Order | None = None
+        self._before_batch: BeforeBatch | None = None
+        self._run_count = 0
+        self._running = 0  # batches taken out of the store and not yet run through
         options.setdefault("timezone", "UTC")
-        super().__init__(**options)
+        super().__init__(jobstores={"default": self.store}, executors={"default": self.executor}, **options)
 
-    def _create_default_executor(self) -> DebugExecutor:
-        return DebugExecutor()
+    # -- life cycle (the documented extension points) ----------------------------------------
 
-    def _create_default_jobstore(self) -> MemoryJobStore:
-        return MemoryJobStore()
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self, paused: bool = False, background: bool = True) -> None:
+    def start(
+        self,
+        paused: bool = False,
+        background: bool = True,
+        order: Order | None = None,
+        before_batch: BeforeBatch | None = None,
+    ) -> None:
         """Start; with `background`, a thread runs due jobs as the clock reaches them.
 
-        Without it, nothing fires until `run_due()` is called (tests drive time by hand).
-        """
+        Without it, nothing fires until `run_due()` is called (tests drive time by hand)."""
+        self._order, self._before_batch = order, before_batch
         self._event.clear()
         super().start(paused=paused)
         if background:
@@ -83,7 +88,7 @@ class ClockScheduler(BaseScheduler):  # type: ignore[misc]
 
     def _main_loop(self) -> None:
         while self.state != STATE_STOPPED:
-            wake_at = self._process_jobs()
+            wake_at = self._run_due_jobs()
             if self.state == STATE_STOPPED:
                 break
             self.clock.wait(self._event, wake_at)
@@ -95,82 +100,82 @@ class ClockScheduler(BaseScheduler):  # type: ignore[misc]
         self, job_id: str, at: datetime, func: Callable[..., object], args: tuple[object, ...] = ()
     ) -> None:
         """Add or move the one-shot job `job_id` to fire at `at` (`replace_existing`)."""
-        self.add_job(
-            func,
-            trigger=DateTrigger(run_date=at),
-            args=args,
-            id=job_id,
-            name=job_id,
-            next_run_time=at,
-            misfire_grace_time=None,
-            coalesce=True,
-            max_instances=1,
-            replace_existing=True,
-        )
+        with self._lock:
+            self.add_job(
+                func,
+                trigger=DateTrigger(run_date=at),
+                args=args,
+                id=job_id,
+                name=job_id,
+                next_run_time=at,
+                misfire_grace_time=None,
+                coalesce=True,
+                max_instances=1,
+                replace_existing=True,
+            )
 
     def unschedule(self, job_id: str) -> bool:
         """Remove a job if it is still pending; True if it was."""
-        if self.get_job(job_id) is None:
-            return False
-        self.remove_job(job_id)
-        return True
+        with self._lock:
+            if self.store.lookup_job(job_id) is None:
+                return False
+            self.remove_job(job_id)
+            return True
+
+    def job_ids(self) -> list[str]:
+        with self._lock:
+            return [job.id for job in self.store.get_all_jobs()]
+
+    def idle(self) -> bool:
+        """Nothing left to fire, and nothing firing."""
+        with self._lock:
+            return self._running == 0 and self.store.get_next_run_time() is None
 
     def next_wakeup(self) -> datetime | None:
         """When the earliest pending job is due."""
-        times = [job.next_run_time for job in self.get_jobs() if job.next_run_time is not None]
-        return min(times, default=None)
+        with self._lock:
+            when: datetime | None = self.store.get_next_run_time()
+            return when
 
     def run_due(self) -> int:
         """Run, in the calling thread, every job due at the clock's now; how many ran."""
         before = self._run_count
-        self._process_jobs()
+        self._run_due_jobs()
         return self._run_count - before
 
-    def _process_jobs(self) -> datetime | None:
+    def _run_due_jobs(self) -> datetime | None:
         """Run the jobs due at `clock.now()`; return when the next one is due.
 
-        APScheduler's version of this method, with the clock's now in place of the wall clock's, and
-        one difference: jobs run (the debug executor runs them in this thread) after the job stores'
-        lock is released. A job takes the cue runner's lock, and a re-plan holds that lock while it
-        reschedules jobs, which takes the stores' lock: holding both here, in the other order, could
-        deadlock the two.
-        """
+        Due jobs are taken out of the store under our lock and run after it is released: a job takes
+        the cue runner's lock, and a re-plan holds that lock while it reschedules jobs, which takes
+        ours; holding both here in the other order could deadlock the two."""
         if self.state == STATE_PAUSED or self.state != STATE_RUNNING:
             return None
-        now = self.clock.now()
-        next_wakeup: datetime | None = None
-        ready: list[tuple[Any, list[datetime]]] = []
-        with self._jobstores_lock:
-            for alias, jobstore in self._jobstores.items():
-                try:
-                    due = jobstore.get_due_jobs(now)
-                except Exception:
-                    log.exception("cannot read due jobs from job store %r", alias)
-                    continue
-                for job in due:
-                    run_times = job._get_run_times(now)[-1:]
-                    if run_times:
-                        ready.append((job, run_times))
-                    following = job.trigger.get_next_fire_time(run_times[-1], now) if run_times else None
-                    if following:
-                        job._modify(next_run_time=following)
-                        jobstore.update_job(job)
-                    else:
-                        self.remove_job(job.id, alias)
-                store_next = jobstore.get_next_run_time()
-                if store_next is not None and (next_wakeup is None or store_next < next_wakeup):
-                    next_wakeup = store_next
-        if self.order is not None:
-            ready.sort(key=lambda pair: self.order(pair[0].id))  # type: ignore[misc]
-        if self.before_batch is not None and ready:
+        with self._lock:
+            due = self.store.get_due_jobs(self.clock.now())
+            for job in due:
+                self.remove_job(job.id)  # one-shot: fired once, gone
+            next_wakeup: datetime | None = self.store.get_next_run_time()
+            self._running += 1
+        try:
+            self._run_batch(due)
+        finally:
+            with self._lock:
+                self._running -= 1
+        return next_wakeup
+
+    def _run_batch(self, due: list[Any]) -> None:
+        if self._order is not None:
+            order = self._order
+            due.sort(key=lambda job: order(job.id))
+        if self._before_batch is not None and due:
             try:
-                self.before_batch([job.id for job, _ in ready])
+                self._before_batch([job.id for job in due])
             except Exception:
-                log.exception("preparing %d due jobs failed", len(ready))
-        for job, run_times in ready:
+                log.exception("preparing %d due jobs failed", len(due))
+        for job in due:
             try:
-                self._lookup_executor(job.executor).submit_job(job, run_times)
+                self.executor.submit_job(job, [job.next_run_time])
                 self._run_count += 1
             except Exception:
                 log.exception("cannot run job %s", job.id)
-        return next_wakeup

@@ -1,24 +1,26 @@
 """The running webinar: its agenda and live state; moderators' controls and schedule edits land here.
 
-Every change is persisted (so a restart resumes where the moderators left it), logged, and followed
-by a re-plan through `on_change`, which reschedules every cue not yet sent.
+Every change is persisted (so a restart resumes where the moderators left it), logged, and weighed
+for who must hear of it (bot.timeline.changes); the caller then re-plans, which reschedules every
+cue not yet sent.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from bot.agenda.diff import describe_changes
 from bot.agenda.model import Agenda
+from bot.chat.port import MessageRef
 from bot.clock import Clock
-from bot.runtime.controls import ControlError, Outcome, apply_control, parse_control
+from bot.runtime.controls import Control, ControlError, Outcome, apply_control
 from bot.runtime.live import LiveState
 from bot.runtime.status import Status, status
 from bot.store.control_log import ControlLog
 from bot.store.live_state import LiveStateStore, StaleState
+from bot.timeline.changes import notices_for_change
 from bot.timeline.cue import Cue
 from bot.timeline.planner import plan
 from bot.timeline.units import Placement, place_units
@@ -34,19 +36,11 @@ class ControlReply:
 
 
 class LiveSession:
-    def __init__(
-        self,
-        agenda: Agenda,
-        clock: Clock,
-        states: LiveStateStore,
-        control_log: ControlLog,
-        on_change: Callable[[], None],
-    ) -> None:
+    def __init__(self, agenda: Agenda, clock: Clock, states: LiveStateStore, control_log: ControlLog) -> None:
         self._agenda = agenda
         self.clock = clock
         self.states = states
         self.control_log = control_log
-        self.on_change = on_change
         self._state = LiveState()
         self._version: int | None = None
         self._lock = threading.RLock()
@@ -81,7 +75,7 @@ class LiveSession:
 
     def plan(self) -> list[Cue]:
         with self._lock:
-            return plan(self._agenda, self._state.adjustments)
+            return plan(self._agenda, self._state.adjustments, self._state.notices)
 
     def placement(self) -> Placement:
         with self._lock:
@@ -95,29 +89,37 @@ class LiveSession:
     def paused(self) -> bool:
         return self.state.paused_since is not None
 
-    def steer(self, user_id: str, text: str) -> ControlReply:
+    def _weigh(self, before: Placement, agenda: Agenda, state: LiveState) -> LiveState:
+        """The state with the notices this change calls for (who must hear that the plan moved)."""
+        after = place_units(agenda, state.adjustments)
+        muted = agenda.settings.mute | state.adjustments.muted
+        notices, told = notices_for_change(
+            agenda, before, after, self.clock.now(), state.told, state.notices, frozenset(muted)
+        )
+        return replace(state, notices=notices, told=told)
+
+    def steer(self, person: str, control: Control) -> ControlReply:
         """Apply a moderator's control; ControlError (a polite reply) when it cannot be applied."""
-        control = parse_control(text)
         if not control.steers:
             raise ControlError(f"`{control.action}` does not steer the session.")
         with self._lock:
             now = self.clock.now()
             outcome: Outcome = apply_control(self._agenda, self._state, control, now)
             if outcome.changed:
-                self._save(outcome.state)
-                self.control_log.append(now, user_id, control.action, {"text": text.strip()[:500]})
-        if outcome.changed:
-            self.on_change()
+                before = place_units(self._agenda, self._state.adjustments)
+                self._save(self._weigh(before, self._agenda, outcome.state))
+                self.control_log.append(now, person, control.action, {"text": control.text[:500]})
         return ControlReply(outcome.reply, outcome.log, outcome.changed)
 
-    def set_panel(self, channel: str, ts: str) -> None:
+    def set_panel(self, ref: MessageRef) -> None:
         with self._lock:
-            self._save(replace(self._state, panel_channel=channel, panel_ts=ts))
+            self._save(replace(self._state, panel_channel=ref.conversation, panel_ts=ref.id))
 
     def replace_agenda(self, agenda: Agenda) -> list[str]:
         """Switch to an edited schedule; what changed, for backstage."""
         with self._lock:
             changes = describe_changes(self._agenda, agenda)
+            before = place_units(self._agenda, self._state.adjustments)
             self._agenda = agenda
-        self.on_change()
+            self._save(self._weigh(before, agenda, self._state))
         return changes

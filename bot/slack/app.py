@@ -1,11 +1,11 @@
-"""The Bolt app: built around a WebClient of ours, with each feature's listeners registered."""
+"""The Bolt app and the two ways Slack reaches it: the Events API over HTTP, or Socket Mode."""
 
 from __future__ import annotations
 
 import logging
 import threading
 from socketserver import ThreadingMixIn
-from typing import Any
+from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
@@ -13,19 +13,14 @@ from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
 
-from bot.slack.listeners import controls, questions
-from bot.slack.questions import QuestionsEdge
+from bot.chat.port import Identity, Inbox
+from bot.clock import Clock
+from bot.slack import listeners
 
 log = logging.getLogger(__name__)
 
 
-def build_app(
-    client: WebClient,
-    signing_secret: str,
-    commands: controls.WebinarCommands,
-    edge: QuestionsEdge,
-    moderators: questions.Moderators,
-) -> App:
+def build_app(client: WebClient, signing_secret: str, inbox: Inbox, identity: Identity, clock: Clock) -> App:
     """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack."""
     app = App(
         client=client,
@@ -36,9 +31,14 @@ def build_app(
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=False,
     )
-    controls.register(app, commands)
-    questions.register(app, edge, moderators)
+    listeners.register(app, inbox, listeners.Translator(identity, clock))
     return app
+
+
+class Receiver(Protocol):
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class _Server(ThreadingMixIn, WSGIServer):

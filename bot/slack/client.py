@@ -7,7 +7,7 @@ real time, a test lets virtual time pass at once.
 Posting is different from reading: a connection that breaks after Slack accepted a message, or a
 5xx, leaves it unknown whether the message exists, and retrying blindly could post it twice. So the
 client for posts retries only 429s (Slack did not take the message); the sender reconciles the rest
-with the channel's history before trying again (see `bot.slack.sender`).
+with the channel's history before trying again (see `bot.chat.sender` and `bot.slack.adapter`).
 """
 
 from __future__ import annotations

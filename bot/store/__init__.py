@@ -7,22 +7,11 @@ from bot.store.control_log import ControlEntry, ControlLog
 from bot.store.db import DEFAULT_URL, StoreUnavailable, create_schema, make_engine, safe_url, transaction
 from bot.store.lease import LeaseRefused, SchedulerLease, describe_owner
 from bot.store.live_state import LiveStateStore, StaleState
-from bot.store.outbox import (
-    DEFAULT_GRACE,
-    GRACE,
-    Outbox,
-    OutboxEntry,
-    OutboxStatus,
-    PlannedCue,
-    SyncResult,
-    grace_for,
-)
+from bot.store.outbox import Outbox, OutboxEntry, OutboxStatus, PlannedCue, SyncResult
 from bot.store.tables import metadata
 
 __all__ = [
-    "DEFAULT_GRACE",
     "DEFAULT_URL",
-    "GRACE",
     "ControlEntry",
     "ControlLog",
     "LeaseRefused",
@@ -37,7 +26,6 @@ __all__ = [
     "SyncResult",
     "create_schema",
     "describe_owner",
-    "grace_for",
     "make_engine",
     "metadata",
     "safe_url",

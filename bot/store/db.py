@@ -13,7 +13,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import URL, Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import (
+    URL,
+    Connection,
+    Engine,
+    Executable,
+    Table,
+    create_engine,
+    event,
+    insert,
+    make_url,
+    text,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, NoSuchModuleError, OperationalError
 from sqlalchemy.pool import StaticPool
 
@@ -119,6 +131,15 @@ def describe_error(url: URL, exc: BaseException) -> str:
     if url.password:
         reason = reason.replace(str(url.password), "***")
     return f"database {safe_url(url)} is unavailable: {reason}"
+
+
+def insert_ignoring_duplicates(engine: Engine, table: Table) -> Executable:
+    """An INSERT that skips rows another writer inserted meanwhile (where the dialect can say so)."""
+    if engine.dialect.name == "sqlite":
+        return sqlite.insert(table).on_conflict_do_nothing()
+    if engine.dialect.name == "postgresql":
+        return postgresql.insert(table).on_conflict_do_nothing()
+    return insert(table)
 
 
 @contextmanager

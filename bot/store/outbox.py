@@ -3,8 +3,9 @@
 A cue moves `pending` → `sending` (claimed by exactly one caller) → `sent` | `failed`, or back to
 `pending` (released for a retry). A restart therefore never repeats a `sent` cue and never drops a
 `pending` one; `sending` rows are the only doubt after a crash, and the runtime reconciles them
-with the channel's history (`in_flight`). A pending cue found late is posted if its kind's grace
-allows (`due_or_missed`), otherwise it is marked `missed` and reported to backstage.
+with the conversation's history (`in_flight`). A pending cue found late (the bot was not running) is
+posted if its kind's grace allows, otherwise it is marked `missed` and reported to backstage; one
+that a moderator's change made moot is `void` (withdrawn), with the reason.
 Replanning (`sync`) only ever touches `pending` and `void` rows.
 """
 
@@ -12,15 +13,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from enum import StrEnum
-from types import MappingProxyType
 from typing import Any
 
-from sqlalchemy import Engine, Executable, Row, and_, bindparam, func, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Engine, Row, and_, bindparam, func, select, update
 
-from bot.store.db import transaction
+from bot.chat.port import MessageRef
+from bot.store.db import insert_ignoring_duplicates, transaction
 from bot.store.tables import outbox
 
 
@@ -28,31 +28,11 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"  # planned, not yet claimed
     SENDING = "sending"  # claimed by the sender; posted or not, we do not know until it is marked
     SENT = "sent"  # posted; `channel` and `ts` say where
-    MISSED = "missed"  # found too late to be useful; reported to backstage instead
-    VOID = "void"  # no longer planned (a replan dropped it); comes back to pending if replanned
+    MISSED = "missed"  # found too late to be useful (the bot was down); reported to backstage instead
+    VOID = (
+        "void"  # withdrawn: a change of plan made it moot (`error` says which); back to pending if replanned
+    )
     FAILED = "failed"  # Slack refused it for good; `error` says why
-
-
-# How late a cue may still be posted, by kind. Past this it would confuse more than help.
-GRACE: MappingProxyType[str, timedelta] = MappingProxyType(
-    {
-        "reminder": timedelta(minutes=10),  # "starts in 15 minutes" is still worth saying ten minutes late
-        "item_start": timedelta(minutes=5),  # announcing what is on now helps latecomers for a few minutes
-        "thread_open": timedelta(minutes=30),  # the questions thread must exist while its session runs
-        "discussion_start": timedelta(minutes=3),
-        "item_end": timedelta(minutes=10),  # closes the record of the item; harmless when a little late
-        "standby": timedelta(minutes=1),  # "you are next" is wrong once the speaker should be on
-        "slot_warning": timedelta(minutes=1),  # a countdown is useless once it is off by more than a minute
-        "slot_end": timedelta(minutes=1),  # "your time is up" is useless after a minute
-        "overrun": timedelta(minutes=1),
-    }
-)
-DEFAULT_GRACE = timedelta(minutes=1)
-
-
-def grace_for(kind: str) -> timedelta:
-    """How long after its planned instant a cue of this kind is still worth posting."""
-    return GRACE.get(kind, DEFAULT_GRACE)
 
 
 @dataclass(frozen=True)
@@ -121,15 +101,6 @@ def _entry(row: Row[Any]) -> OutboxEntry:
     )
 
 
-def _insert_new(engine: Engine) -> Executable:
-    """An INSERT that skips rows another writer inserted meanwhile (where the dialect can say so)."""
-    if engine.dialect.name == "sqlite":
-        return sqlite.insert(outbox).on_conflict_do_nothing()
-    if engine.dialect.name == "postgresql":
-        return postgresql.insert(outbox).on_conflict_do_nothing()
-    return insert(outbox)
-
-
 class Outbox:
     """The outbox rows of one webinar."""
 
@@ -141,7 +112,7 @@ class Outbox:
 
     # -- planning ---------------------------------------------------------------------------------
 
-    def sync(self, cues: Iterable[PlannedCue], now: datetime) -> SyncResult:
+    def sync(self, cues: Iterable[PlannedCue], now: datetime, reason: str | None = None) -> SyncResult:
         """Make the outbox match a (re)plan, touching only `pending` and `void` rows.
 
         One SELECT, then bulk writes; every write re-checks the status it expects, so a cue
@@ -177,7 +148,7 @@ class Outbox:
                     revived.append(row.cue_id)
             if added:
                 conn.execute(
-                    _insert_new(self.engine),
+                    insert_ignoring_duplicates(self.engine, outbox),
                     [
                         {
                             "webinar": self.webinar,
@@ -208,6 +179,7 @@ class Outbox:
                             audience=bindparam("b_audience"),
                             planned_at=bindparam("b_at"),
                             status=OutboxStatus.PENDING.value,
+                            error=None,
                             updated_at=now,
                         ),
                         [
@@ -230,7 +202,7 @@ class Outbox:
                             t.status == OutboxStatus.PENDING.value,
                         )
                     )
-                    .values(status=OutboxStatus.VOID.value, updated_at=now),
+                    .values(status=OutboxStatus.VOID.value, error=reason, updated_at=now),
                     [{"b_cue_id": cue_id} for cue_id in voided],
                 )
         return SyncResult(tuple(added), tuple(sorted(moved)), tuple(sorted(voided)), tuple(sorted(revived)))
@@ -272,14 +244,14 @@ class Outbox:
                     won.add(cue_id)
         return won
 
-    def mark_sent(self, cue_id: str, channel: str, ts: str, now: datetime) -> bool:
-        """Record where a claimed cue was posted (Slack's `channel`, `ts`); False if it was not `sending`."""
+    def mark_sent(self, cue_id: str, ref: MessageRef, now: datetime) -> bool:
+        """Record where a claimed cue was posted; False if it was not `sending`."""
         return self._transition(
             cue_id,
             (OutboxStatus.SENDING,),
             status=OutboxStatus.SENT.value,
-            channel=channel,
-            ts=ts,
+            channel=ref.conversation,
+            ts=ref.id,
             error=None,
             sent_at=now,
             updated_at=now,
@@ -295,8 +267,14 @@ class Outbox:
             updated_at=now,
         )
 
+    def withdraw(self, cue_id: str, now: datetime, reason: str) -> bool:
+        """A `pending` cue that a change of plan made moot (too late now, through no outage)."""
+        return self._transition(
+            cue_id, (OutboxStatus.PENDING,), status=OutboxStatus.VOID.value, error=reason, updated_at=now
+        )
+
     def mark_failed(self, cue_id: str, now: datetime, error: str) -> bool:
-        """A claimed cue that Slack refused for good; False if it was not `sending`."""
+        """A claimed cue that the platform refused for good; False if it was not `sending`."""
         return self._transition(
             cue_id, (OutboxStatus.SENDING,), status=OutboxStatus.FAILED.value, error=error, updated_at=now
         )
@@ -338,7 +316,7 @@ class Outbox:
         return [_entry(row) for row in rows]
 
     def in_flight(self) -> list[OutboxEntry]:
-        """Cues claimed but not confirmed: after a crash, check the channel's history before deciding."""
+        """Cues claimed but not confirmed: after a crash, check the conversation's history before deciding."""
         return self.entries(OutboxStatus.SENDING)
 
     def counts(self) -> dict[str, int]:
@@ -352,21 +330,3 @@ class Outbox:
             ).all()
         counts.update({status: count for status, count in rows})
         return counts
-
-    def due_or_missed(self, now: datetime) -> tuple[list[OutboxEntry], list[OutboxEntry]]:
-        """Pending cues whose time has come: (still within their kind's grace, beyond it)."""
-        with transaction(self.engine) as conn:
-            rows = conn.execute(
-                select(outbox)
-                .where(
-                    outbox.c.webinar == self.webinar,
-                    outbox.c.status == OutboxStatus.PENDING.value,
-                    outbox.c.planned_at <= now,
-                )
-                .order_by(outbox.c.planned_at, outbox.c.cue_id)
-            ).all()
-        due: list[OutboxEntry] = []
-        missed: list[OutboxEntry] = []
-        for entry in map(_entry, rows):
-            (due if now - entry.planned_at <= grace_for(entry.kind) else missed).append(entry)
-        return due, missed

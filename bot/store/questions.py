@@ -1,96 +1,35 @@
 """Questions, votes and the question threads, beside the outbox in the same store.
 
-Written before Slack's event is acknowledged (Bolt runs listeners before the ack), and idempotent: a
-question is keyed by where it came from (a message's channel and ts, a slash command's trigger), a
-vote by (question, voter), so an event delivered twice is stored once.
+Written before the platform's event is acknowledged, and idempotent: a question is keyed by where it
+came from (a message, a command's interaction), a vote by (question, voter), so an event delivered
+twice is stored once. Rows are mapped to the domain's values (bot.questions.model); a question's
+author shows the name from `names` as soon as it is known.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Engine, and_, case, delete, func, insert, literal, or_, select, update
+from sqlalchemy import Engine, Row, and_, case, delete, func, insert, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import transaction
-from bot.store.tables import loose_votes, questions, sessions, threads, votes, webinars
-
-GENERAL = "general"  # the thread for questions before the first session and after the last
-
-
-class QuestionStatus(StrEnum):
-    OPEN = "open"
-    ANSWERED = "answered"
-    HIDDEN = "hidden"
-    WITHDRAWN = "withdrawn"
-
-
-@dataclass(frozen=True)
-class NewQuestion:
-    dedupe_key: str
-    session_key: str
-    text: str
-    author_id: str
-    author_name: str
-    anonymous: bool
-    source: str  # "thread", "channel", "ask", "modal", "shortcut"
-    asked_at: datetime
-    origin_channel: str | None = None
-    origin_ts: str | None = None
+from bot.chat.port import MessageRef
+from bot.questions.model import (
+    SHOWN,
+    NewQuestion,
+    Question,
+    QuestionStatus,
+    SessionInfo,
+    WebinarInfo,
+)
+from bot.store.db import insert_ignoring_duplicates, transaction
+from bot.store.tables import loose_votes, names, questions, sessions, threads, votes, webinars
 
 
-@dataclass(frozen=True)
-class Question:
-    id: int
-    session_key: str
-    text: str
-    author_id: str
-    author_name: str
-    anonymous: bool
-    source: str
-    origin_channel: str | None
-    origin_ts: str | None
-    copy_channel: str | None
-    copy_ts: str | None
-    asked_at: datetime
-    status: QuestionStatus
-    pinned_for: str | None
-    votes: int = 0
-
-    @property
-    def shown_author(self) -> str:
-        """Who asked, as participants and reports may see it."""
-        return "anonymous" if self.anonymous else self.author_name
-
-    @property
-    def message(self) -> tuple[str, str] | None:
-        """Where participants see the question in its thread: the bot's copy, or the reply itself."""
-        if self.copy_channel and self.copy_ts:
-            return self.copy_channel, self.copy_ts
-        if self.source == "thread" and self.origin_channel and self.origin_ts:
-            return self.origin_channel, self.origin_ts
-        return None
-
-
-@dataclass(frozen=True)
-class SessionInfo:
-    key: str
-    number: int
-    position: int
-    title: str
-    item_title: str
-
-
-@dataclass(frozen=True)
-class WebinarInfo:
-    key: str
-    title: str
-    timezone: str
-    date: str
+def _ref(conversation: str | None, message: str | None) -> MessageRef | None:
+    return MessageRef(conversation, message) if conversation and message else None
 
 
 class QuestionStore:
@@ -141,29 +80,33 @@ class QuestionStore:
 
     # -- threads ----------------------------------------------------------------------------------
 
-    def set_thread(self, session_key: str, channel: str, ts: str) -> None:
+    def set_thread(self, session_key: str, ref: MessageRef) -> None:
         with transaction(self.engine) as conn:
             conn.execute(
                 delete(threads).where(threads.c.webinar == self.webinar, threads.c.session_key == session_key)
             )
             conn.execute(
-                insert(threads).values(webinar=self.webinar, session_key=session_key, channel=channel, ts=ts)
+                insert(threads).values(
+                    webinar=self.webinar, session_key=session_key, channel=ref.conversation, ts=ref.id
+                )
             )
 
-    def thread_for(self, session_key: str) -> tuple[str, str] | None:
+    def thread_for(self, session_key: str) -> MessageRef | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(threads.c.channel, threads.c.ts).where(
                     threads.c.webinar == self.webinar, threads.c.session_key == session_key
                 )
             ).first()
-        return (row.channel, row.ts) if row else None
+        return MessageRef(row.channel, row.ts) if row else None
 
-    def session_of_thread(self, channel: str, ts: str) -> str | None:
+    def session_of_thread(self, ref: MessageRef) -> str | None:
         with self.engine.connect() as conn:
             row = conn.execute(
                 select(threads.c.session_key).where(
-                    threads.c.webinar == self.webinar, threads.c.channel == channel, threads.c.ts == ts
+                    threads.c.webinar == self.webinar,
+                    threads.c.channel == ref.conversation,
+                    threads.c.ts == ref.id,
                 )
             ).first()
         return str(row.session_key) if row else None
@@ -178,11 +121,11 @@ class QuestionStore:
             "session_key": new.session_key,
             "text": new.text,
             "author_id": new.author_id,
-            "author_name": new.author_name,
+            "author_name": new.author_id,
             "anonymous": int(new.anonymous),
             "source": new.source,
-            "origin_channel": new.origin_channel,
-            "origin_ts": new.origin_ts,
+            "origin_channel": new.origin.conversation if new.origin else None,
+            "origin_ts": new.origin.id if new.origin else None,
             "asked_at": new.asked_at,
             "status": QuestionStatus.OPEN.value,
             "updated_at": new.asked_at,
@@ -193,7 +136,7 @@ class QuestionStore:
                 conn.execute(insert(questions).values(**values))
         except IntegrityError:
             created = False
-        found = self._one(and_(questions.c.dedupe_key == new.dedupe_key))
+        found = self._one(questions.c.dedupe_key == new.dedupe_key)
         assert found is not None
         return found, created
 
@@ -202,44 +145,47 @@ class QuestionStore:
         return rows[0] if rows else None
 
     def _select(self, condition: Any, order: Sequence[Any] = (), limit: int | None = None) -> list[Question]:
-        vote_count = self._vote_count()
-        query = select(questions, vote_count.label("vote_count")).where(condition)
+        author = func.coalesce(names.c.name, questions.c.author_name).label("shown_name")
+        query = (
+            select(questions, self._vote_count().label("vote_count"), author)
+            .select_from(questions.outerjoin(names, names.c.person == questions.c.author_id))
+            .where(condition)
+        )
         if order:
             query = query.order_by(*order)
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
-        return [
-            Question(
-                r.id,
-                r.session_key,
-                r.text,
-                r.author_id,
-                r.author_name,
-                bool(r.anonymous),
-                r.source,
-                r.origin_channel,
-                r.origin_ts,
-                r.copy_channel,
-                r.copy_ts,
-                r.asked_at,
-                QuestionStatus(r.status),
-                r.pinned_for,
-                int(r.vote_count),
-            )
-            for r in rows
-        ]
+        return [self._question(r) for r in rows]
+
+    @staticmethod
+    def _question(r: Row[Any]) -> Question:
+        return Question(
+            r.id,
+            r.session_key,
+            r.text,
+            r.author_id,
+            r.shown_name,
+            bool(r.anonymous),
+            r.source,
+            _ref(r.origin_channel, r.origin_ts),
+            _ref(r.copy_channel, r.copy_ts),
+            r.asked_at,
+            QuestionStatus(r.status),
+            r.pinned_for,
+            int(r.vote_count),
+        )
 
     def get(self, question_id: int) -> Question | None:
         return self._one(questions.c.id == question_id)
 
-    def by_message(self, channel: str, ts: str) -> Question | None:
-        """The question a Slack message is (the asker's own message, or the bot's copy)."""
+    def by_message(self, ref: MessageRef) -> Question | None:
+        """The question a message is (the asker's own message, or the bot's copy)."""
         return self._one(
             or_(
-                and_(questions.c.origin_channel == channel, questions.c.origin_ts == ts),
-                and_(questions.c.copy_channel == channel, questions.c.copy_ts == ts),
+                and_(questions.c.origin_channel == ref.conversation, questions.c.origin_ts == ref.id),
+                and_(questions.c.copy_channel == ref.conversation, questions.c.copy_ts == ref.id),
             )
         )
 
@@ -252,58 +198,79 @@ class QuestionStore:
             )
         return self.get(question_id)
 
-    def set_copy(self, question_id: int, channel: str, ts: str, now: datetime) -> Question | None:
+    def set_copy(self, question_id: int, ref: MessageRef, now: datetime) -> Question | None:
         """Record the bot's copy; votes that reached the copy before this moment join the question."""
-        question = self._update(question_id, now, copy_channel=channel, copy_ts=ts)
+        question = self._update(question_id, now, copy_channel=ref.conversation, copy_ts=ref.id)
         if question is None:
             return None
-        lv = loose_votes.c
-        where = and_(lv.webinar == self.webinar, lv.channel == channel, lv.ts == ts)
-        with transaction(self.engine) as conn:
-            early = conn.execute(select(lv.user_id, lv.voted_at).where(where)).all()
-            conn.execute(delete(loose_votes).where(where))
-        for row in early:
-            if row.user_id != question.author_id:
-                self.vote(question_id, row.user_id, row.voted_at)
+        self._adopt_loose_votes(question, ref)
         return self.get(question_id)
 
-    def vote_on_unknown(self, channel: str, ts: str, user_id: str, added: bool, now: datetime) -> None:
-        """A vote on a message that is not (yet) a known question: kept until it becomes one."""
+    def _adopt_loose_votes(self, question: Question, ref: MessageRef) -> None:
+        """Turn the votes kept for a message into votes for the question it turned out to be.
+
+        Both sides of the race call this after their own write is committed (the copy's ref; a loose
+        vote), so whichever comes second sees the other's: no vote is left behind."""
         lv = loose_votes.c
-        if not added:
+        where = and_(lv.webinar == self.webinar, lv.channel == ref.conversation, lv.ts == ref.id)
+        with transaction(self.engine) as conn:
+            # Taken and turned into votes in one transaction, the loose rows by one DELETE: a removal
+            # racing this either takes the loose row first, or waits and then finds the vote.
+            early = conn.execute(delete(loose_votes).where(where).returning(lv.user_id, lv.voted_at)).all()
+            rows = [
+                {
+                    "webinar": self.webinar,
+                    "question_id": question.id,
+                    "user_id": r.user_id,
+                    "voted_at": r.voted_at,
+                }
+                for r in early
+                if r.user_id != question.author_id
+            ]
+            if rows:
+                conn.execute(insert_ignoring_duplicates(self.engine, votes), rows)
+
+    def vote_on_unknown(self, ref: MessageRef, user_id: str, added: bool, now: datetime) -> Question | None:
+        """A vote on a message that is not (yet) a known question: kept until it becomes one.
+
+        Returns the question if the message became one meanwhile (the vote is then counted, or
+        taken back, there)."""
+        lv = loose_votes.c
+        if added:
+            try:
+                with transaction(self.engine) as conn:
+                    conn.execute(
+                        insert(loose_votes).values(
+                            webinar=self.webinar,
+                            channel=ref.conversation,
+                            ts=ref.id,
+                            user_id=user_id,
+                            voted_at=now,
+                        )
+                    )
+            except IntegrityError:
+                pass
+        else:
             with transaction(self.engine) as conn:
                 conn.execute(
                     delete(loose_votes).where(
-                        lv.webinar == self.webinar, lv.channel == channel, lv.ts == ts, lv.user_id == user_id
+                        lv.webinar == self.webinar,
+                        lv.channel == ref.conversation,
+                        lv.ts == ref.id,
+                        lv.user_id == user_id,
                     )
                 )
-            return
-        try:
-            with transaction(self.engine) as conn:
-                conn.execute(
-                    insert(loose_votes).values(
-                        webinar=self.webinar, channel=channel, ts=ts, user_id=user_id, voted_at=now
-                    )
-                )
-        except IntegrityError:
-            pass
+        question = self.by_message(ref)  # the copy's ref may have been recorded meanwhile
+        if question is None:
+            return None
+        if added:
+            self._adopt_loose_votes(question, ref)
+        else:
+            self.unvote(question.id, user_id, ref)
+        return question
 
     def edit(self, question_id: int, text: str, now: datetime) -> Question | None:
         return self._update(question_id, now, text=text)
-
-    def name_author(self, author_id: str, name: str) -> int:
-        """Fill in a name looked up after the questions were stored; how many questions got it."""
-        with transaction(self.engine) as conn:
-            result = conn.execute(
-                update(questions)
-                .where(
-                    questions.c.webinar == self.webinar,
-                    questions.c.author_id == author_id,
-                    questions.c.author_name == author_id,
-                )
-                .values(author_name=name)
-            )
-        return int(result.rowcount)
 
     def set_status(self, question_id: int, status: QuestionStatus, now: datetime) -> Question | None:
         return self._update(question_id, now, status=status.value)
@@ -325,7 +292,7 @@ class QuestionStore:
             condition = and_(
                 condition, or_(questions.c.session_key == session_key, questions.c.pinned_for == session_key)
             )
-        shown = [QuestionStatus.OPEN.value, QuestionStatus.ANSWERED.value]
+        shown = [status.value for status in SHOWN]
         if include_hidden:
             shown.append(QuestionStatus.HIDDEN.value)
         return and_(condition, questions.c.status.in_(shown))
@@ -364,7 +331,22 @@ class QuestionStore:
             return False
         return True
 
-    def unvote(self, question_id: int, user_id: str) -> bool:
+    def unvote(self, question_id: int, user_id: str, ref: MessageRef | None = None) -> bool:
+        """Take a vote back; with `ref` (the message reacted on), a vote still kept loose for it too.
+
+        The loose row goes first: if the copy's adoption has it, this waits for that to commit and
+        then finds the vote it made."""
+        if ref is not None:
+            lv = loose_votes.c
+            with transaction(self.engine) as conn:
+                conn.execute(
+                    delete(loose_votes).where(
+                        lv.webinar == self.webinar,
+                        lv.channel == ref.conversation,
+                        lv.ts == ref.id,
+                        lv.user_id == user_id,
+                    )
+                )
         with transaction(self.engine) as conn:
             result = conn.execute(
                 delete(votes).where(

@@ -167,6 +167,16 @@ votes = Table(
     Column("voted_at", UtcDateTime(), nullable=False),
 )
 
+# The names of chat accounts, looked up from the platform after the fact: a question stored before its
+# author's name was known shows the name as soon as it is (the views join this table).
+names = Table(
+    "names",
+    metadata,
+    Column("person", String(200), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
 # Votes on a message the bot does not know as a question yet: a reaction on a copy can arrive before
 # Slack's answer to the copy's post has told the bot the copy's ts. They join the question with the copy.
 loose_votes = Table(

@@ -1,39 +1,19 @@
-"""A cue: one message the bot will post, at one instant, to one audience."""
+"""A cue: one message the bot will post, at one instant, to one audience; and the cue-id format.
+
+A cue id is `kind:subject@audience` (`slot_end:thematic/informal-economy/behrendt@speaker:behrendt`),
+built from keys, never from positions or times, so the same cue has the same id run after run and
+across edits. This module is the only one that builds or reads that format.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from enum import StrEnum
-from typing import Any
+from datetime import datetime, timedelta
 
+from bot.kinds import Kind, grace_for, policy
 
-class Kind(StrEnum):
-    REMINDER = "reminder"
-    ITEM_START = "item_start"
-    THREAD_OPEN = "thread_open"
-    STANDBY = "standby"
-    SLOT_WARNING = "slot_warning"
-    SLOT_END = "slot_end"
-    OVERRUN = "overrun"
-    DISCUSSION_START = "discussion_start"
-    ITEM_END = "item_end"
-
-
-# At one instant, endings are said before beginnings, and the room before the people in it.
-KIND_ORDER = {
-    Kind.SLOT_END: 0,
-    Kind.OVERRUN: 1,
-    Kind.ITEM_END: 2,
-    Kind.REMINDER: 3,
-    Kind.ITEM_START: 4,
-    Kind.THREAD_OPEN: 5,
-    Kind.DISCUSSION_START: 6,
-    Kind.SLOT_WARNING: 8,
-    Kind.STANDBY: 9,
-}
-AUDIENCES = ("announcements", "questions", "backstage", "participants")
+CHANNEL_AUDIENCES = ("announcements", "questions", "backstage")
 SPEAKER_PREFIX = "speaker:"
 
 
@@ -52,6 +32,22 @@ def cue_id(kind: Kind, subject: str, audience: str) -> str:
 
 
 @dataclass(frozen=True)
+class CueId:
+    kind: Kind
+    subject: str
+    audience: str
+
+
+def parse_cue_id(text: str) -> CueId | None:
+    """The parts of a cue id, or None when `text` is not one."""
+    kind, colon, rest = text.partition(":")
+    subject, at, audience = rest.rpartition("@")
+    if not colon or not at or kind not in Kind.__members__.values():
+        return None
+    return CueId(Kind(kind), subject, audience)
+
+
+@dataclass(frozen=True)
 class Cue:
     id: str
     at: datetime
@@ -59,8 +55,21 @@ class Cue:
     audience: str
     template: str
     subject: str
-    context: Mapping[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    context: Mapping[str, object] = field(default_factory=dict, compare=False, hash=False)
+    anchor: datetime | None = None  # what the cue's usefulness counts from, when not `at` (a slot's start)
+
+    @property
+    def expires(self) -> datetime:
+        """After this instant the cue would confuse more than help: it is not posted late."""
+        return (self.anchor or self.at) + grace_for(self.kind)
 
     def sort_key(self) -> tuple[datetime, int, int, str]:
-        audience_rank = AUDIENCES.index(self.audience) if self.audience in AUDIENCES else len(AUDIENCES)
-        return (self.at, KIND_ORDER[self.kind], audience_rank, self.id)
+        audience_rank = (
+            CHANNEL_AUDIENCES.index(self.audience)
+            if self.audience in CHANNEL_AUDIENCES
+            else len(CHANNEL_AUDIENCES)
+        )
+        return (self.at, policy(self.kind).rank, audience_rank, self.id)
+
+    def late_by(self, now: datetime) -> timedelta:
+        return now - self.at

@@ -6,21 +6,26 @@ what lets the runtime post each cue exactly once across restarts and re-plans.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot.agenda.durations import format_duration
 from bot.agenda.model import Agenda, Item, Session
+from bot.kinds import Kind
 from bot.timeline.adjustments import NO_ADJUSTMENTS, Adjustments
-from bot.timeline.cue import Cue, Kind, cue_id, speaker_audience
+from bot.timeline.changes import Notice
+from bot.timeline.cue import Cue, cue_id, speaker_audience
 from bot.timeline.units import PlacedUnit, Placement, place_units, units_of
 
 
-def plan(agenda: Agenda, adjustments: Adjustments = NO_ADJUSTMENTS) -> list[Cue]:
-    """Every cue of the webinar, ordered by instant (endings before beginnings at one instant)."""
+def plan(
+    agenda: Agenda, adjustments: Adjustments = NO_ADJUSTMENTS, notices: Sequence[Notice] = ()
+) -> list[Cue]:
+    """Every cue of the webinar, ordered by instant (endings before beginnings at one instant);
+    `notices` are the changes of plan decided live (bot.timeline.changes)."""
     placement = place_units(agenda, adjustments, units_of(agenda))
-    builder = _Builder(agenda, adjustments, placement)
+    builder = _Builder(agenda, adjustments, placement, notices)
     cues = [cue for cue in builder.cues() if not builder.muted(cue)]
     cues.sort(key=Cue.sort_key)
     return cues
@@ -31,10 +36,13 @@ def _ts(when: datetime) -> int:
 
 
 class _Builder:
-    def __init__(self, agenda: Agenda, adjustments: Adjustments, placement: Placement) -> None:
+    def __init__(
+        self, agenda: Agenda, adjustments: Adjustments, placement: Placement, notices: Sequence[Notice]
+    ) -> None:
         self.agenda = agenda
         self.adjustments = adjustments
         self.placement = placement
+        self.notices = notices
         self.settings = agenda.settings
         self.webinar = self._webinar()
         self._mutes: dict[str, frozenset[str]] = {}
@@ -130,12 +138,20 @@ class _Builder:
         subject: str,
         audience: str,
         template: str | None = None,
+        anchor: datetime | None = None,
         **context: Any,
     ) -> Cue:
         context["webinar"] = self.webinar
         context["at_ts"] = _ts(at)
         return Cue(
-            cue_id(kind, subject, audience), at, kind, audience, template or kind.value, subject, context
+            cue_id(kind, subject, audience),
+            at,
+            kind,
+            audience,
+            template or kind.value,
+            subject,
+            context,
+            anchor,
         )
 
     # -- muting -------------------------------------------------------------------------------
@@ -155,6 +171,10 @@ class _Builder:
 
     def cues(self) -> Iterator[Cue]:
         yield from self._reminders()
+        for notice in self.notices:
+            yield self._cue(
+                Kind.SCHEDULE_CHANGE, notice.at, notice.subject, notice.audience, change=dict(notice.change)
+            )
         placement = self.placement
         for index, item in enumerate(self.agenda.items):
             span = placement.items[index]
@@ -228,6 +248,7 @@ class _Builder:
                     placed.start - standby,
                     unit.key,
                     audiences[0],
+                    anchor=placed.start,
                     unit=info,
                     after=self._unit(preceding),
                 )

@@ -9,10 +9,10 @@ from typing import Any
 
 from bot.clock import ManualClock
 from bot.config import Settings
+from bot.launch import LaunchOptions, RunningBot, launch
 from bot.localslack import LocalSlack
 from bot.localslack.workspace import Message
 from bot.rehearsal.summary import receipts
-from bot.runtime.bot import WebinarBot
 from bot.timeline.cue import Cue
 
 # 16 Oct 2018, 13:59 CEST: a minute before the seed webinar's first reminder (a week ahead).
@@ -26,7 +26,7 @@ class Harness:
     clock: ManualClock
     schedule: Path
     database_url: str
-    bots: list[WebinarBot] = field(default_factory=list)
+    bots: list[RunningBot] = field(default_factory=list)
 
     def settings(self) -> Settings:
         return Settings(
@@ -37,24 +37,22 @@ class Harness:
             database_url=self.database_url,
         )
 
-    def start_bot(self, **options: Any) -> WebinarBot:
+    def start_bot(self, **options: Any) -> RunningBot:
         """A bot receiving events over HTTP from the stand-in (deliveries finish before they return)."""
         options.setdefault("background", False)
-        bot = WebinarBot(
-            self.schedule, self.settings(), self.clock, http_port=0, http_host="127.0.0.1", **options
-        )
-        bot.start()
-        assert bot.receiver is not None
-        port = bot.receiver.port  # type: ignore[union-attr]
+        launch_options = LaunchOptions(self.schedule, http_port=0, http_host="127.0.0.1", **options)
+        bot = launch(launch_options, self.settings(), self.clock)
+        assert bot.chat.receiver is not None
+        port = bot.chat.receiver.port  # type: ignore[attr-defined]
         self.slack.connect_http(f"http://127.0.0.1:{port}/slack/events")
         self.bots.append(bot)
         bot.tick()
         return bot
 
-    def run_until(self, bot: WebinarBot, until: datetime) -> None:
+    def run_until(self, bot: RunningBot, until: datetime) -> None:
         """Move the clock from one due cue to the next up to `until`, letting the bot work at each."""
         while True:
-            due = bot.scheduler.next_wakeup()
+            due = bot.webinar.runner.scheduler.next_wakeup()
             now = self.clock.now()
             if due is None or due > until:
                 if until > now:

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from e2e.harness import MODERATOR, Harness, cest
 
-from bot.runtime.bot import BotError
+from bot.launch import BotError
 from bot.timeline.cue import Kind
 
 END = cest("17:16")
@@ -17,14 +17,14 @@ def test_the_seed_webinar_runs_whole_every_cue_once_in_the_right_place_at_the_ri
     harness: Harness,
 ) -> None:
     bot = harness.start_bot()
-    cues = bot.session.plan()
+    cues = bot.webinar.session.plan()
     harness.run_until(bot, END)
     harness.check_exactly_once(cues)
     # ...in the right place: each speaker's cues in their DM, the rest in the schedule's channels.
     receipts = {e.args.get("channel"): e for e in harness.slack.transcript.calls(method="chat.postMessage")}
     assert receipts
     for cue in cues:
-        channel = bot.delivery.destination(cue)[0]
+        channel = bot.webinar.delivery.destination(cue)[0]
         posted = [
             m
             for m in harness.posts(channel)
@@ -32,20 +32,20 @@ def test_the_seed_webinar_runs_whole_every_cue_once_in_the_right_place_at_the_ri
         ]
         assert len(posted) == 1, cue.id
     behrendt = harness.slack.user("behrendt").id
-    dm = bot.directory.dm_channel(behrendt)
+    dm = bot.webinar.directory.direct(behrendt)
     texts = [m.text for m in harness.posts(dm)]
     assert any("1 min left" in t for t in texts) and any("Time's up" in t for t in texts)
-    assert bot.outbox.counts()["sent"] == len(cues)
+    assert bot.webinar.outbox.counts()["sent"] == len(cues)
 
 
 def test_a_restart_in_the_middle_repeats_nothing_and_loses_nothing(harness_on_any_store: Harness) -> None:
     harness = harness_on_any_store
     bot = harness.start_bot()
-    cues = bot.session.plan()
+    cues = bot.webinar.session.plan()
     harness.run_until(bot, cest("14:39:59"))
     # Crash at 14:40 with cues claimed but not yet sent: the scheduler fired, the sender had not run.
     harness.clock.set(cest("14:40"))
-    assert bot.scheduler.run_due() > 0
+    assert bot.webinar.runner.scheduler.run_due() > 0
     bot.crash()
     restarted = harness.start_bot()
     harness.run_until(restarted, END)
@@ -54,11 +54,11 @@ def test_a_restart_in_the_middle_repeats_nothing_and_loses_nothing(harness_on_an
 
 def test_a_restart_after_a_post_whose_confirmation_was_lost_does_not_post_it_again(harness: Harness) -> None:
     bot = harness.start_bot()
-    cues = bot.session.plan()
+    cues = bot.webinar.session.plan()
     harness.run_until(bot, cest("14:14"))
     harness.slack.faults.drop_after_accept(count=2)  # Slack stores the posts, the bot never hears back
     harness.clock.set(cest("14:15"))
-    bot.scheduler.run_due()
+    bot.webinar.runner.scheduler.run_due()
     bot.crash()
     restarted = harness.start_bot()
     harness.run_until(restarted, END)
@@ -67,7 +67,7 @@ def test_a_restart_after_a_post_whose_confirmation_was_lost_does_not_post_it_aga
 
 def test_a_429_storm_delays_cues_but_loses_none(harness: Harness) -> None:
     bot = harness.start_bot()
-    cues = bot.session.plan()
+    cues = bot.webinar.session.plan()
     harness.run_until(bot, cest("14:09"))
     harness.slack.faults.rate_limit(method="chat.postMessage", count=40, retry_after=2)
     harness.run_until(bot, END)
@@ -78,7 +78,7 @@ def test_a_429_storm_delays_cues_but_loses_none(harness: Harness) -> None:
 
 def test_a_two_minute_server_outage_delays_cues_but_loses_none(harness: Harness) -> None:
     bot = harness.start_bot()
-    cues = bot.session.plan()
+    cues = bot.webinar.session.plan()
     harness.run_until(bot, cest("14:14"))
     harness.slack.faults.server_error(seconds=120, status=503)
     harness.run_until(bot, END)
@@ -94,15 +94,15 @@ def test_a_non_moderator_cannot_steer(harness: Harness) -> None:
     assert result.acked
     reply = harness.slack.user("participant03").ephemerals()[-1].text
     assert "Sorry, only the webinar's moderators can do that" in reply
-    assert bot.session.state.adjustments.delays == ()
+    assert bot.webinar.session.state.adjustments.delays == ()
 
 
 def test_a_five_minute_delay_moves_every_later_cue_by_five_minutes(harness: Harness) -> None:
     bot = harness.start_bot()
-    before = {c.id: c.at for c in bot.session.plan()}
+    before = {c.id: c.at for c in bot.webinar.session.plan()}
     harness.run_until(bot, cest("14:32"))
     harness.slack.user(MODERATOR).slash("/webinar", "delay 5", channel="sp-webinar-backstage")
-    after = {c.id: c.at for c in bot.session.plan()}
+    after = {c.id: c.at for c in bot.webinar.session.plan()}
     later = [cid for cid, when in before.items() if when > cest("14:32")]
     assert later and all(after[cid] - before[cid] == timedelta(minutes=5) for cid in later)
     harness.run_until(bot, END + timedelta(minutes=6))
@@ -127,7 +127,9 @@ def test_a_speaker_who_runs_over_is_reported_to_the_moderators(harness: Harness)
     # The moderators move on two minutes late: Mote's five minutes run from then, and later cues follow.
     harness.run_until(bot, cest("14:17"))
     moderator.slash("/webinar", "next", channel="sp-webinar-backstage")
-    mote_end = next(c for c in bot.session.plan() if c.kind is Kind.SLOT_END and c.audience == "speaker:mote")
+    mote_end = next(
+        c for c in bot.webinar.session.plan() if c.kind is Kind.SLOT_END and c.audience == "speaker:mote"
+    )
     assert mote_end.at == cest("14:22")
 
 
@@ -143,7 +145,7 @@ def test_every_control_is_logged_in_backstage_and_the_panel_follows(harness: Har
     texts = [m.text for m in harness.posts("sp-webinar-backstage")]
     for fragment in ("paused the session", "resumed the session after 2 min", "muted standby cues"):
         assert any(fragment in t for t in texts), fragment
-    assert not [c for c in bot.session.plan() if c.kind is Kind.STANDBY]
+    assert not [c for c in bot.webinar.session.plan() if c.kind is Kind.STANDBY]
     panel = next(m for m in harness.posts("sp-webinar-backstage") if m.blocks and "Live:" in m.text)
     assert "Next:" in panel.text
 
@@ -154,9 +156,10 @@ def test_the_panel_buttons_steer_like_the_command(harness: Harness) -> None:
     panel = next(m for m in harness.posts("sp-webinar-backstage") if m.blocks and "Live:" in m.text)
     channel = harness.channel("sp-webinar-backstage")
     harness.slack.user(MODERATOR).click(channel, panel.ts, "webinar_control_start")
-    assert bot.session.state.current is not None
+    assert bot.webinar.session.state.current is not None
     result = harness.slack.user("mote").click(channel, panel.ts, "webinar_control_next")
     assert result.acked
+    bot.tick()  # the reply goes out through the sender, like every write
     assert "only the webinar's moderators can do that" in harness.slack.user("mote").ephemerals()[-1].text
 
 
@@ -170,7 +173,7 @@ def test_a_pause_holds_every_cue_until_resume(harness: Harness) -> None:
     posted = harness.slack.transcript.calls(method="chat.postMessage")[posted_before:]
     assert not [e for e in posted if "metadata" in e.args]
     moderator.slash("/webinar", "resume", channel="sp-webinar-backstage")
-    ends = {c.id: c.at for c in bot.session.plan()}
+    ends = {c.id: c.at for c in bot.webinar.session.plan()}
     assert ends[
         "slot_end:extension-social-protection-thematic/transition-informal-formal-economy/behrendt@speaker:behrendt"
     ] == cest("14:23")
@@ -196,16 +199,15 @@ def test_cues_missed_while_the_bot_was_down_are_posted_within_grace_or_reported(
     assert not any(k.startswith("reminder:connection_guide") for k in receipts)  # a week late: not useful
     reports = [m.text for m in harness.posts("sp-webinar-backstage") if "came too late" in m.text]
     assert reports and "reminder" in reports[0]
-    assert bot.outbox.counts()["missed"] >= 1
+    assert bot.webinar.outbox.counts()["missed"] >= 1
 
 
 def test_a_second_bot_on_the_same_database_refuses_to_schedule(harness: Harness) -> None:
     harness.start_bot()
-    from bot.runtime.bot import WebinarBot
+    from bot.launch import LaunchOptions, launch
 
-    second = WebinarBot(harness.schedule, harness.settings(), harness.clock, background=False)
     with pytest.raises(BotError, match="already running this webinar"):
-        second.start()
+        launch(LaunchOptions(harness.schedule, background=False), harness.settings(), harness.clock)
 
 
 def test_saving_an_edit_replans_and_a_broken_edit_is_refused(harness: Harness) -> None:
@@ -217,17 +219,19 @@ def test_saving_an_edit_replans_and_a_broken_edit_is_refused(harness: Harness) -
         "          - {speaker: ganter, minutes: 5}\n          - {speaker: pal, minutes: 5}",
     )
     harness.schedule.write_text(edited)
-    bot.reload()
+    bot.webinar.reload()
     bot.tick()
     updates = [m.text for m in harness.posts("sp-webinar-backstage") if "Schedule updated" in m.text]
     assert updates, [m.text for m in harness.posts("sp-webinar-backstage")][-2:]
     assert "moved: Closing remarks 17:00-17:15 → 17:05-17:20" in updates[-1]
     assert "added: Karuna Pal at 15:55" in updates[-1]
-    end = next(c for c in bot.session.plan() if c.kind is Kind.ITEM_END)
+    end = next(c for c in bot.webinar.session.plan() if c.kind is Kind.ITEM_END)
     assert end.at == cest("17:20")
     harness.schedule.write_text(original.replace('time: "16:10-17:00"', 'time: "99:99"'))
-    bot.reload()
+    bot.webinar.reload()
     bot.tick()
     refusals = [m.text for m in harness.posts("sp-webinar-backstage") if "could not use the edit" in m.text]
     assert refusals and "not a time of day" in refusals[-1]
-    assert next(c for c in bot.session.plan() if c.kind is Kind.ITEM_END).at == cest("17:20")  # plan kept
+    assert next(c for c in bot.webinar.session.plan() if c.kind is Kind.ITEM_END).at == cest(
+        "17:20"
+    )  # plan kept

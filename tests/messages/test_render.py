@@ -6,8 +6,10 @@ from pathlib import Path
 import pytest
 
 from bot.agenda.load import load_schedule
+from bot.chat.message import Emoji, Mention, Strong, Text, Time
 from bot.messages.cues import render_cue
-from bot.messages.render import SECTION_LIMIT, Renderer
+from bot.messages.render import Renderer
+from bot.slack.writer import write
 from bot.timeline.planner import plan
 
 from support import SEED_PANEL, SEED_WEBINAR
@@ -22,7 +24,7 @@ def test_every_cue_of_the_seed_events_renders_with_strict_templates() -> None:
         assert result.agenda is not None
         for cue in plan(result.agenda):
             message = render_cue(renderer, cue)
-            assert message.text.strip(), cue.id
+            assert message.plain.strip(), cue.id
 
 
 def test_a_hostile_title_is_rendered_harmless(write_schedule: object, tmp_path: Path) -> None:
@@ -46,7 +48,7 @@ agenda:
     assert result.agenda is not None
     renderer = Renderer(strict=True)
     for cue in plan(result.agenda):
-        text = render_cue(renderer, cue).text
+        text = write(render_cue(renderer, cue)).text
         # No control sequence survives except the bot's own date tokens and links.
         for sequence in re.findall(r"<([^>]*)>", text):
             assert sequence.startswith(("!date^", "http")), (cue.id, sequence)
@@ -56,17 +58,28 @@ agenda:
             assert '"quoted"' in text  # quotes are not HTML-escaped
 
 
-def test_long_text_is_split_into_section_blocks_within_slack_limits(tmp_path: Path) -> None:
+def test_a_template_renders_to_neutral_runs_and_values_stay_literal(tmp_path: Path) -> None:
     (tmp_path / "en").mkdir()
-    (tmp_path / "en" / "long.j2").write_text(
-        "{% block text %}{{ body }}{% endblock %}{% block footer %}note{% endblock %}"
+    (tmp_path / "en" / "t.j2").write_text(
+        "{% block text %}:wave: *{{ title }}* with {{ speaker | who }} at {{ ts | time }}"
+        "{{ emoji | emoji }}{% endblock %}{% block footer %}note{% endblock %}"
     )
-    message = Renderer(tmp_path).render("long", {"body": ("word " * 2000 + "\n") * 3})
-    assert message.blocks is not None
-    sections = [b for b in message.blocks if b["type"] == "section"]
-    assert len(sections) >= 10
-    assert all(len(b["text"]["text"]) <= SECTION_LIMIT for b in sections)
-    assert message.blocks[-1]["type"] == "context"
+    message = Renderer(tmp_path).render(
+        "t",
+        {
+            "title": "*not bold* <!here>",
+            "speaker": {"key": "ortiz", "name": "Isabel Ortiz", "user_id": "U0123"},
+            "ts": 1540296000,
+            "emoji": "+1",
+            "webinar": {"timezone": "Europe/Zurich"},
+        },
+    )
+    assert message.text[0] == Emoji("wave")
+    assert message.text[2] == Strong((Text("*not bold* <!here>"),))  # a value is never markup
+    assert Mention("Isabel Ortiz", "U0123") in message.text
+    assert any(isinstance(run, Time) and run.fallback == "14:00 CEST" for run in message.text)
+    assert message.text[-1] == Emoji("+1")
+    assert message.plain.endswith(":+1:\nnote")
 
 
 def test_a_language_falls_back_to_english_per_template(tmp_path: Path) -> None:
@@ -75,8 +88,8 @@ def test_a_language_falls_back_to_english_per_template(tmp_path: Path) -> None:
         (tmp_path / language / "hello.j2").write_text(f"{{% block text %}}{text}{{% endblock %}}")
     (tmp_path / "en" / "bye.j2").write_text("{% block text %}Bye{% endblock %}")
     renderer = Renderer(tmp_path, language="fr")
-    assert renderer.render("hello", {}).text == "Bonjour"
-    assert renderer.render("bye", {}).text == "Bye"
+    assert renderer.render("hello", {}).plain == "Bonjour"
+    assert renderer.render("bye", {}).plain == "Bye"
 
 
 @pytest.mark.parametrize("name", ["../etc/passwd", "a/b", ""])

@@ -11,9 +11,9 @@ import pytest
 from bot.agenda.load import load_schedule
 from bot.agenda.model import Agenda
 from bot.questions.desk import same_reaction
+from bot.questions.model import GENERAL
 from bot.questions.routing import route
-from bot.questions.text import COPY_LIMIT, shown
-from bot.store.questions import GENERAL
+from bot.questions.text import COPY_LIMIT, CUT_NOTE, cut, one_line
 from bot.timeline.adjustments import Adjustments
 from bot.timeline.units import place_units
 
@@ -62,29 +62,42 @@ def test_routing_follows_the_live_plan(agenda: Agenda) -> None:
     assert route(agenda, delayed, at(14, 30)) == "block/one"
 
 
+def test_a_huge_question_is_cut_for_a_chat_message_and_says_so() -> None:
+    text = cut("A" * 40_001)
+    assert len(text) <= COPY_LIMIT + len(CUT_NOTE) and text.endswith(CUT_NOTE)
+
+
+def test_a_digest_line_is_one_line() -> None:
+    assert one_line("How do\n\nunions   reach them?") == "How do unions reach them?"
+
+
 @pytest.mark.parametrize(
-    ("slack_text", "display"),
+    ("slack_text", "person_typed"),
     [
-        ("<!channel> hi", "&lt;!channel&gt; hi"),
-        ("<https://evil.example|the agenda>", "&lt;https://evil.example|the agenda&gt;"),
-        ("1 &lt; 2 &amp; 3", "1 &lt; 2 &amp; 3"),  # a literal < typed by someone stays one <
-        ("{{ 7 * 7 }}", "{{ 7 * 7 }}"),
+        ("&lt;!channel&gt; hi", "<!channel> hi"),
+        ("1 &amp;lt; 2", "1 &lt; 2"),  # what the person typed was "1 &lt; 2"
     ],
 )
-def test_a_question_is_shown_literally_and_safely(slack_text: str, display: str) -> None:
-    assert shown(slack_text) == display
+def test_slacks_encoding_is_undone_on_the_way_in(slack_text: str, person_typed: str) -> None:
+    from bot.slack.listeners import decoded
+
+    assert decoded(slack_text) == person_typed
 
 
-def test_a_huge_question_is_cut_for_slack_and_says_so() -> None:
-    text = shown("A" * 40_001)
-    assert len(text) < COPY_LIMIT + 60 and "the report has it whole" in text
+@pytest.mark.parametrize(
+    ("reaction", "base"),
+    [("+1", "+1"), ("+1::skin-tone-5", "+1"), ("thumbsup", "+1"), ("heart", "heart")],
+)
+def test_slack_reactions_arrive_by_their_base_name(reaction: str, base: str) -> None:
+    from bot.slack.listeners import base_reaction
+
+    assert base_reaction(reaction) == base
 
 
 @pytest.mark.parametrize(
     ("reaction", "wanted", "counts"),
     [
         ("+1", "+1", True),
-        ("+1::skin-tone-5", "+1", True),
         ("thumbsup", "+1", True),
         ("heart", "+1", False),
         ("raised_hands", "raised_hands", True),

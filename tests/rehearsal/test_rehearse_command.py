@@ -38,14 +38,14 @@ def test_a_short_rehearsal_posts_every_cue_once_and_prints_the_chat(tmp_path: Pa
     transcript = tmp_path / "out.jsonl"
     result = rehearse(RehearsalOptions(schedule, speed=600, transcript=transcript, script=script), out)
     assert result.summary.missing == 0 and result.summary.duplicated == 0
-    assert result.summary.planned == len(result.bot.session.plan())
+    assert result.summary.planned == len(result.bot.webinar.session.plan())
     chat = out.getvalue()
     assert "#short-backstage" in chat and "@Ana Speaker (DM)" in chat and "/webinar next" in chat
     assert "1 day before, compressed" in chat
     entries = [json.loads(line) for line in transcript.read_text().splitlines()]
     assert entries and all("agenda" in e and "wall" in e for e in entries)
     # The script's late `next` moved the discussion: the plan the summary checked followed it.
-    assert result.bot.session.state.current is not None
+    assert result.bot.webinar.session.state.current is not None
 
 
 def test_the_rehearse_command_prints_a_summary_and_exits_0(tmp_path: Path, capsys: object) -> None:
@@ -81,3 +81,25 @@ def test_a_crowd_asks_by_every_path_and_nothing_is_lost(tmp_path: Path) -> None:
     assert tally.filed_right == tally.asked, tally.misfiled
     assert tally.votes_counted == tally.votes_expected
     assert {"thread", "channel", "ask"} <= tally.paths
+
+
+def test_a_rehearsal_that_skips_extends_delays_and_pauses_exits_0_with_the_moot_cues_withdrawn(
+    tmp_path: Path, capsys: object
+) -> None:
+    schedule = tmp_path / "steered.yaml"
+    schedule.write_text(
+        SHORT.replace(
+            "slots: [{speaker: ana, minutes: 4}, {discussion: 6}]",
+            "slots: [{speaker: ana, minutes: 3}, {speaker: mod, minutes: 3}, {discussion: 4}]",
+        )
+    )
+    script = tmp_path / "script.txt"
+    script.write_text(
+        "14:00 start\n14:01 extend 1\n14:02 delay 2\n14:03 skip mod\n14:04 pause\n14:05 resume\n"
+    )
+    code = main(["rehearse", str(schedule), "--speed", "300", "--quiet", "--script", str(script)])
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert code == 0, out
+    assert "missing: 0" in out and "duplicated: 0" in out
+    withdrawn = next(line for line in out.splitlines() if "withdrawn (a change made them moot)" in line)
+    assert int(withdrawn.rsplit(":", 1)[1]) >= 3  # Maria's standby, warning and time's up, at least

@@ -122,8 +122,8 @@ def test_jobs_run_outside_the_stores_lock_so_a_replan_in_another_thread_cannot_d
         with runner_lock:  # the cue runner claims the batch under its lock
             pass
 
-    scheduler = ClockScheduler(clock, before_batch=before_batch)
-    scheduler.start(background=True)
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=True, before_batch=before_batch)
     scheduler.schedule_at("due", T0 + timedelta(seconds=1), print)
     rescheduled = threading.Event()
 
@@ -139,3 +139,31 @@ def test_jobs_run_outside_the_stores_lock_so_a_replan_in_another_thread_cannot_d
     planner.join(timeout=10)
     assert rescheduled.is_set(), "the re-plan and the scheduler deadlocked"
     scheduler.shutdown()
+
+
+def test_the_scheduler_reads_none_of_apschedulers_private_members() -> None:
+    """It extends APScheduler through its documented interfaces only (see the module's docstring)."""
+    import ast
+    from pathlib import Path
+
+    import bot.runtime.scheduler as module
+
+    tree = ast.parse(Path(module.__file__).read_text())
+    ours = {
+        "_lock",
+        "_event",
+        "_thread",
+        "_order",
+        "_before_batch",
+        "_run_count",
+        "_running",
+        "_main_loop",
+        "_run_due_jobs",
+        "_run_batch",
+    }
+    touched = {
+        node.attr
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute) and node.attr.startswith("_") and not node.attr.startswith("__")
+    }
+    assert touched <= ours, f"private members read: {sorted(touched - ours)}"

@@ -1,19 +1,25 @@
-"""The sender: cues first, paced within Slack's limits, retried through outages, never doubled."""
+"""The sender through the Slack adapter: cues first, paced within Slack's limits, retried through
+outages, never doubled, against the stand-in and the real slack_sdk code paths."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 
+from bot.chat.message import Message, Text
+from bot.chat.port import MessageRef, PostMessage, UpdateMessage, Whisper
+from bot.chat.sender import Outcome, Outgoing, Priority, Sender
 from bot.clock import ManualClock
 from bot.localslack import LocalSlack
+from bot.slack.adapter import SlackChat
 from bot.slack.client import make_client
-from bot.slack.sender import Post, Priority, Result, SlackSender
 
 
-def sender_for(slack: LocalSlack, clock: ManualClock) -> SlackSender:
-    return SlackSender(make_client(slack.bot_token, slack.api_url, clock, for_posts=True), clock)
+def chat_for(slack: LocalSlack, clock: ManualClock) -> SlackChat:
+    return SlackChat(slack.bot_token, slack.api_url, clock)
+
+
+def sender_for(slack: LocalSlack, clock: ManualClock) -> Sender:
+    return Sender(chat_for(slack, clock), clock)
 
 
 def joined(slack: LocalSlack, clock: ManualClock, name: str) -> str:
@@ -30,19 +36,24 @@ def texts(slack: LocalSlack, channel: str) -> list[str]:
     return [m.text for m in slack.messages(channel)]
 
 
+def say(text: str) -> Message:
+    return Message((Text(text),))
+
+
 def post(
     channel: str,
     text: str,
     priority: Priority = Priority.REPLY,
     key: str | None = None,
-    results: list[Result] | None = None,
-) -> Post:
-    return Post(
-        "chat.postMessage",
-        {"channel": channel, "text": text},
+    results: list[Outcome] | None = None,
+    reconcile_first: bool = False,
+) -> Outgoing:
+    return Outgoing(
+        PostMessage(channel, say(text)),
         priority,
         key=key,
         on_done=results.append if results is not None else None,
+        reconcile_first=reconcile_first,
     )
 
 
@@ -75,7 +86,7 @@ def test_a_post_dropped_after_slack_accepted_it_is_not_posted_twice(
 ) -> None:
     channel = joined(slack, clock, "sp-webinar")
     slack.faults.drop_after_accept(count=1)
-    results: list[Result] = []
+    results: list[Outcome] = []
     sender = sender_for(slack, clock)
     sender.submit(
         post(channel, "item starts", Priority.CUE, key="item_start:x@announcements", results=results)
@@ -83,7 +94,7 @@ def test_a_post_dropped_after_slack_accepted_it_is_not_posted_twice(
     sender.drain()
     assert texts(slack, channel) == ["item starts"]
     assert len(results) == 1 and results[0].ok and results[0].reconciled
-    assert results[0].ts == slack.messages(channel)[0].ts
+    assert results[0].ref == MessageRef(channel, slack.messages(channel)[0].ts)
 
 
 def test_a_two_minute_server_outage_delays_posts_but_loses_none(
@@ -91,7 +102,7 @@ def test_a_two_minute_server_outage_delays_posts_but_loses_none(
 ) -> None:
     channel = joined(slack, clock, "sp-webinar")
     slack.faults.server_error(seconds=120, status=503)
-    results: list[Result] = []
+    results: list[Outcome] = []
     sender = sender_for(slack, clock)
     for n in range(5):
         sender.submit(post(channel, f"cue {n}", Priority.CUE, key=f"cue-{n}", results=results))
@@ -105,7 +116,7 @@ def test_a_two_minute_server_outage_delays_posts_but_loses_none(
 def test_a_429_storm_is_waited_out(slack: LocalSlack, clock: ManualClock) -> None:
     channel = joined(slack, clock, "sp-webinar")
     slack.faults.rate_limit(count=12, retry_after=3)
-    results: list[Result] = []
+    results: list[Outcome] = []
     sender = sender_for(slack, clock)
     for n in range(3):
         sender.submit(post(channel, f"cue {n}", Priority.CUE, key=f"c{n}", results=results))
@@ -115,7 +126,7 @@ def test_a_429_storm_is_waited_out(slack: LocalSlack, clock: ManualClock) -> Non
 
 
 def test_a_permanent_error_is_reported_not_retried(slack: LocalSlack, clock: ManualClock) -> None:
-    results: list[Result] = []
+    results: list[Outcome] = []
     sender = sender_for(slack, clock)
     sender.submit(post("C0NOWHERE", "hello", key="k", results=results))
     sender.drain()
@@ -134,12 +145,13 @@ def test_the_bot_joins_a_public_channel_it_is_not_in(slack: LocalSlack, clock: M
 def test_coalesced_updates_send_only_the_latest(slack: LocalSlack, clock: ManualClock) -> None:
     channel = joined(slack, clock, "sp-webinar-backstage")
     sender = sender_for(slack, clock)
-    sender.submit(post(channel, "panel v1"))
+    results: list[Outcome] = []
+    sender.submit(post(channel, "panel v1", results=results))
     sender.drain()
-    ts = slack.messages(channel)[0].ts
+    ref = results[0].ref
+    assert ref is not None
     for version in (2, 3, 4):
-        args: dict[str, Any] = {"channel": channel, "ts": ts, "text": f"panel v{version}"}
-        sender.submit(Post("chat.update", args, Priority.PANEL, coalesce="panel"))
+        sender.send(UpdateMessage(ref, say(f"panel v{version}")), Priority.PANEL, coalesce="panel")
     sender.drain()
     assert texts(slack, channel) == ["panel v4"]
     assert len(slack.transcript.calls(method="chat.update")) == 1
@@ -152,40 +164,30 @@ def test_a_crash_between_claim_and_confirmation_is_reconciled_not_reposted(
     first = sender_for(slack, clock)
     first.submit(post(channel, "posted before the crash", Priority.CUE, key="cue-a"))
     first.drain()
-    results: list[Result] = []
+    results: list[Outcome] = []
     restarted = sender_for(slack, clock)
     restarted.submit(
-        Post(
-            "chat.postMessage",
-            {"channel": channel, "text": "posted before the crash"},
-            Priority.CUE,
-            key="cue-a",
-            reconcile_first=True,
-            on_done=results.append,
-        )
+        post(channel, "posted before the crash", Priority.CUE, "cue-a", results, reconcile_first=True)
     )
-    restarted.submit(
-        Post(
-            "chat.postMessage",
-            {"channel": channel, "text": "never posted"},
-            Priority.CUE,
-            key="cue-b",
-            reconcile_first=True,
-            on_done=results.append,
-        )
-    )
+    restarted.submit(post(channel, "never posted", Priority.CUE, "cue-b", results, reconcile_first=True))
     restarted.drain()
     assert texts(slack, channel) == ["posted before the crash", "never posted"]
     assert [r.reconciled for r in results] == [True, False]
 
 
-@pytest.mark.parametrize("method", ["chat.update", "reactions.add", "chat.postEphemeral"])
-def test_other_methods_are_paced_by_their_tier_not_per_channel(method: str) -> None:
-    from bot.slack.sender import Pacer
-
-    pacer = Pacer()
-    assert pacer.key(Post(method, {"channel": "C1"})) == f"method:{method}"
-    assert pacer.key(Post("chat.postMessage", {"channel": "C1"})) == "post:C1"
+@pytest.mark.parametrize(
+    ("write", "lane"),
+    [
+        (UpdateMessage(MessageRef("C1", "1.1"), say("x")), "method:chat.update"),
+        (Whisper("C1", "U1", say("x")), "method:chat.postEphemeral"),
+        (PostMessage("C1", say("x")), "post:C1"),
+    ],
+)
+def test_other_writes_are_paced_by_their_tier_not_per_channel(
+    slack: LocalSlack, clock: ManualClock, write: PostMessage | UpdateMessage | Whisper, lane: str
+) -> None:
+    found = chat_for(slack, clock).lane(write)
+    assert found is not None and found.key == lane
 
 
 def test_a_burst_of_ephemerals_stays_inside_tier_4(slack: LocalSlack, clock: ManualClock) -> None:
@@ -193,7 +195,7 @@ def test_a_burst_of_ephemerals_stays_inside_tier_4(slack: LocalSlack, clock: Man
     sender = sender_for(slack, clock)
     user = slack.user("participant01").id
     for n in range(150):
-        sender.submit(Post("chat.postEphemeral", {"channel": channel, "user": user, "text": f"e{n}"}))
+        sender.send(Whisper(channel, user, say(f"e{n}")))
     sender.drain()
     assert len(slack.user("participant01").ephemerals()) == 150
     assert not [e for e in slack.transcript.calls(method="chat.postEphemeral") if e.status == 429]
@@ -205,7 +207,7 @@ def test_a_channel_busy_with_copies_keeps_room_for_a_cue(slack: LocalSlack, cloc
     for n in range(10):
         sender.submit(post(channel, f"copy {n}", Priority.QUESTION))
     sender.drain(limit=6)  # the copies have drained the burst and now go one per second
-    results: list[Result] = []
+    results: list[Outcome] = []
     before = clock.monotonic()
     sender.submit(post(channel, "thread opens", Priority.CUE, key="cue", results=results))
     sender.drain(limit=1)

@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 from sqlalchemy import Engine
 
-from bot.store import Outbox, OutboxStatus, PlannedCue, grace_for
-from bot.store.outbox import DEFAULT_GRACE, GRACE
+from bot.chat.port import MessageRef
+from bot.store import Outbox, OutboxStatus, PlannedCue
 
 WEBINAR = "sp-2018-10-23"
 NOW = datetime(2018, 10, 23, 12, 0, tzinfo=UTC)
@@ -55,7 +55,7 @@ def test_sync_moves_pending_cues_and_leaves_sent_ones_alone(engine: Engine) -> N
     outbox = Outbox(engine, WEBINAR)
     outbox.sync([cue("sent", NOW), cue("waiting", NOW + 5 * MIN), cue("same", NOW + 9 * MIN)], NOW)
     assert outbox.claim("sent", NOW)
-    assert outbox.mark_sent("sent", "C0ANN", "1540288800.000100", NOW)
+    assert outbox.mark_sent("sent", MessageRef("C0ANN", "1540288800.000100"), NOW)
 
     later = NOW + 2 * MIN
     result = outbox.sync(
@@ -89,7 +89,7 @@ def test_sync_moves_pending_cues_and_leaves_sent_ones_alone(engine: Engine) -> N
 def test_a_cue_no_longer_planned_becomes_void_and_can_come_back(engine: Engine) -> None:
     outbox = Outbox(engine, WEBINAR)
     outbox.sync([cue("keep", NOW + MIN), cue("dropped", NOW + 2 * MIN), cue("sent", NOW)], NOW)
-    assert outbox.claim("sent", NOW) and outbox.mark_sent("sent", "C1", "1.1", NOW)
+    assert outbox.claim("sent", NOW) and outbox.mark_sent("sent", MessageRef("C1", "1.1"), NOW)
 
     dropped = outbox.sync([cue("keep", NOW + MIN)], NOW)
 
@@ -155,7 +155,7 @@ def test_only_one_of_two_racing_claims_wins(open_engine: Callable[[], Engine]) -
 def test_sent_cue_is_never_claimed_again_after_a_restart(open_engine: Callable[[], Engine]) -> None:
     first = Outbox(open_engine(), WEBINAR)
     first.sync([cue("a", NOW), cue("b", NOW + MIN)], NOW)
-    assert first.claim("a", NOW) and first.mark_sent("a", "C1", "111.222", NOW)
+    assert first.claim("a", NOW) and first.mark_sent("a", MessageRef("C1", "111.222"), NOW)
     first.engine.dispose()
 
     restarted = Outbox(open_engine(), WEBINAR)
@@ -163,8 +163,7 @@ def test_sent_cue_is_never_claimed_again_after_a_restart(open_engine: Callable[[
 
     assert not result.changed
     assert not restarted.claim("a", NOW + MIN)
-    due, missed = restarted.due_or_missed(NOW + MIN)
-    assert [e.cue_id for e in due] == ["b"] and missed == []
+    assert [e.cue_id for e in restarted.entries(OutboxStatus.PENDING)] == ["b"]
     assert restarted.claim("b", NOW + MIN)
 
 
@@ -183,8 +182,10 @@ def test_in_flight_cues_survive_a_crash_for_reconciliation(open_engine: Callable
         NOW,
         1,
     )
-    assert restarted.due_or_missed(NOW + MIN) == ([], [])  # neither re-sent blindly nor dropped
-    assert restarted.mark_sent("posting", "C1", "123.456", NOW + MIN)  # found in the channel's history
+    assert restarted.entries(OutboxStatus.PENDING) == [e for e in restarted.entries() if e.cue_id == "later"]
+    assert restarted.mark_sent(
+        "posting", MessageRef("C1", "123.456"), NOW + MIN
+    )  # found in the channel's history
     assert restarted.in_flight() == []
 
 
@@ -204,58 +205,36 @@ def test_a_released_cue_is_retried_and_counts_its_attempts(engine: Engine) -> No
         "ratelimited",
         NOW + MIN,
     )
-    assert outbox.mark_sent("a", "C1", "1.2", NOW + MIN)
-    assert not outbox.mark_sent("a", "C1", "1.3", NOW + MIN)
+    assert outbox.mark_sent("a", MessageRef("C1", "1.2"), NOW + MIN)
+    assert not outbox.mark_sent("a", MessageRef("C1", "1.3"), NOW + MIN)
     assert not outbox.mark_failed("a", NOW, "late")
 
 
-def test_missed_cues_beyond_grace_are_reported_not_posted(engine: Engine) -> None:
+def test_a_cue_too_late_is_marked_missed_and_never_claimed(engine: Engine) -> None:
     outbox = Outbox(engine, WEBINAR)
-    down_since = NOW - 15 * MIN
-    outbox.sync(
-        [
-            cue("reminder-5-late", NOW - 5 * MIN, "reminder"),
-            cue("reminder-11-late", NOW - 11 * MIN, "reminder"),
-            cue("slot-end-exactly-1-late", NOW - MIN, "slot_end"),
-            cue("slot-end-2-late", NOW - 2 * MIN, "slot_end"),
-            cue("thread-14-late", NOW - 14 * MIN, "thread_open", "questions"),
-            cue("unknown-kind-2-late", NOW - 2 * MIN, "something_new"),
-            cue("future", NOW + MIN, "reminder"),
-        ],
-        down_since,
+    outbox.sync([cue("slot-end", NOW - 2 * MIN, "slot_end")], NOW - 15 * MIN)
+    assert outbox.mark_missed("slot-end", NOW, "the bot was not running when it was due")
+    assert outbox.counts()["missed"] == 1
+    assert not outbox.claim("slot-end", NOW)
+
+
+def test_a_cue_a_change_made_moot_is_withdrawn_with_its_reason_and_comes_back_if_replanned(
+    engine: Engine,
+) -> None:
+    outbox = Outbox(engine, WEBINAR)
+    outbox.sync([cue("standby", NOW + MIN, "standby"), cue("end", NOW + 2 * MIN, "slot_end")], NOW)
+    outbox.sync([cue("end", NOW + 2 * MIN, "slot_end")], NOW, reason="a moderator skipped Ortiz")
+    voided = outbox.get("standby")
+    assert (
+        voided is not None
+        and voided.status is OutboxStatus.VOID
+        and voided.error == "a moderator skipped Ortiz"
     )
-
-    due, missed = outbox.due_or_missed(NOW)
-
-    assert [e.cue_id for e in due] == ["thread-14-late", "reminder-5-late", "slot-end-exactly-1-late"]
-    assert [e.cue_id for e in missed] == ["reminder-11-late", "slot-end-2-late", "unknown-kind-2-late"]
-    for entry in missed:
-        assert outbox.mark_missed(entry.cue_id, NOW, "bot was down")
-    assert outbox.due_or_missed(NOW) == (due, [])
-    assert outbox.counts()["missed"] == 3
-    assert not outbox.claim("slot-end-2-late", NOW)
-
-
-def test_grace_values_per_kind() -> None:
-    assert grace_for("reminder") == timedelta(minutes=10)
-    assert grace_for("slot_end") == grace_for("slot_warning") == grace_for("overrun") == timedelta(minutes=1)
-    assert grace_for("standby") == timedelta(minutes=1)
-    assert grace_for("item_start") == timedelta(minutes=5)
-    assert grace_for("thread_open") == timedelta(minutes=30)
-    assert grace_for("discussion_start") == timedelta(minutes=3)
-    assert grace_for("item_end") == timedelta(minutes=10)
-    assert grace_for("never-heard-of-it") == DEFAULT_GRACE == timedelta(minutes=1)
-    assert set(GRACE) == {
-        "reminder",
-        "item_start",
-        "thread_open",
-        "standby",
-        "slot_warning",
-        "slot_end",
-        "overrun",
-        "discussion_start",
-        "item_end",
-    }
+    assert outbox.withdraw("end", NOW, "moot after: an edit")
+    assert outbox.get("end").status is OutboxStatus.VOID  # type: ignore[union-attr]
+    outbox.sync([cue("standby", NOW + 3 * MIN, "standby")], NOW)
+    revived = outbox.get("standby")
+    assert revived is not None and (revived.status, revived.error) == (OutboxStatus.PENDING, None)
 
 
 def test_webinars_sharing_a_database_do_not_see_each_others_cues(engine: Engine) -> None:

@@ -1,0 +1,240 @@
+"""The moderators' side of the questions: the ranked digest and its buttons (Answered, Hide, Pin to
+next discussion, Show all), `/webinar questions N`, the App Home list, the report, and `reveal`.
+
+Who may do what is not decided here: the inbox asks the directory (the one moderator check) before
+it calls the moderating methods.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Protocol
+
+from bot.agenda.model import Agenda
+from bot.chat.form import Form
+from bot.chat.inbound import Pressed
+from bot.chat.markup import compose
+from bot.chat.message import ChannelLink, Inlines, Message, first_line
+from bot.chat.port import DeleteMessage, OpenForm, PostMessage, PublishHome, React, UpdateMessage, Upload
+from bot.chat.sender import Outcome, Priority, Sender
+from bot.clock import Clock
+from bot.people.names import NameBook
+from bot.questions import views
+from bot.questions.desk import QuestionDesk
+from bot.questions.model import GENERAL, Question
+from bot.questions.report import render as render_report
+from bot.questions.threads import Threads
+
+log = logging.getLogger(__name__)
+
+
+class Places(Protocol):
+    def channel(self, audience: str) -> str: ...
+
+    def is_moderator(self, person: str) -> bool: ...
+
+
+class AgendaSource(Protocol):
+    @property
+    def agenda(self) -> Agenda: ...
+
+
+class Moderation:
+    def __init__(
+        self,
+        desk: QuestionDesk,
+        threads: Threads,
+        sender: Sender,
+        names: NameBook,
+        places: Places,
+        webinar: AgendaSource,
+        clock: Clock,
+    ) -> None:
+        self.desk = desk
+        self.threads = threads
+        self.sender = sender
+        self.names = names
+        self.places = places
+        self.webinar = webinar
+        self.clock = clock
+        self.home_viewers: set[str] = set()
+
+    # -- the digest -------------------------------------------------------------------------------
+
+    def ranked(self, session_key: str, limit: int | None) -> list[Question]:
+        """The ranked questions, with every shown author's name looked up first (never a raw id)."""
+        questions = self.desk.ranked(session_key, limit)
+        unknown = [q.author_id for q in questions if not q.anonymous and q.author_name == q.author_id]
+        if unknown:
+            self.names.ensure(unknown)
+            questions = self.desk.ranked(session_key, limit)
+        return questions
+
+    def digest(
+        self,
+        session_key: str,
+        heading: Inlines,
+        *,
+        limit: int | None = views.DIGEST_TOP,
+        buttons: bool = True,
+    ) -> Message:
+        agenda = self.webinar.agenda
+        shown = self.ranked(session_key, limit)
+        total = len(shown) if limit is None else self.desk.count(session_key)
+        return views.digest(
+            heading,
+            session_key,
+            shown,
+            total,
+            agenda.settings.vote_emoji,
+            agenda.tz,
+            limit=limit,
+            buttons=buttons,
+        )
+
+    def digest_for_cue(self, session_key: str, message: Message) -> Message:
+        """The discussion's digest in backstage: the cue's first line as heading, the questions under it."""
+        return self.digest(session_key, first_line(message.text))
+
+    def session_title(self, key: str) -> str:
+        return self.threads.titles().get(key, key)
+
+    def questions_reply(self, hint: str, person: str) -> Message:
+        """`/webinar questions [N | words]`: a session's ranked list (default: the one running, or next);
+        moderation buttons for moderators only. An unknown session gets a clear reply."""
+        titles = self.threads.titles()
+        key = self.desk.session_at(self.clock.now())
+        wanted = hint.strip().lower()
+        if wanted:
+            sessions = list(self.webinar.agenda.sessions())
+            if wanted.isdigit():
+                number = int(wanted)
+                found = next((s.key for _, s in sessions if s.number == number), None)
+                if found is None:
+                    return Message(
+                        compose(
+                            "There is no session {n}: the sessions are numbered 1 to {last}. "
+                            "`/webinar questions` shows the one running now.",
+                            n=number,
+                            last=len(sessions),
+                        )
+                    )
+                key = found
+            elif wanted in ("general", "general questions"):
+                key = GENERAL
+            else:
+                matches = [k for k, t in titles.items() if wanted in t.lower() or wanted in k]
+                if not matches:
+                    return Message(
+                        compose(
+                            "No session matches `{hint}`. Try its number, as in `/webinar questions 2`.",
+                            hint=hint,
+                        )
+                    )
+                key = matches[0]
+        heading = views.digest_heading(titles.get(key, key))
+        return self.digest(key, heading, buttons=self.places.is_moderator(person))
+
+    # -- buttons ------------------------------------------------------------------------------------
+
+    def moderate(self, event: Pressed) -> Message | None:
+        """Answered, Hide or Pin; a note for the moderator when there is something to say."""
+        parsed = views.parse_value(event.value)
+        if parsed is None:
+            return Message(compose("That button no longer works; `/webinar questions` shows a fresh list."))
+        question_id, session_key = parsed
+        reply = None
+        if event.action == views.ANSWERED:
+            question = self.desk.answered(question_id)
+            if question is not None and question.message is not None:
+                self.sender.send(React(question.message, "white_check_mark"), Priority.REPLY)
+        elif event.action == views.HIDE:
+            question = self.desk.hide(question_id)
+            if question is not None and question.copy is not None:
+                self.sender.send(DeleteMessage(question.copy), Priority.REPLY)
+        elif event.action == views.PIN:
+            _, following = self.desk.pin_to_next(question_id)
+            if following:
+                reply = Message(compose("Pinned to the top of {title}.", title=self.session_title(following)))
+            else:
+                reply = Message(compose("There is no later discussion."))
+        if event.ref is not None:
+            heading = views.digest_heading(self.session_title(session_key))
+            self.sender.send(
+                UpdateMessage(event.ref, self.digest(session_key, heading)),
+                Priority.REPLY,
+                coalesce=f"digest:{event.ref.conversation}:{event.ref.id}",
+            )
+        self.refresh_homes()
+        return reply
+
+    def show_all(self, event: Pressed) -> None:
+        session_key = event.value
+        heading = compose("*{title}*", title=self.session_title(session_key))
+        listing = self.digest(session_key, heading, limit=None)
+        self.sender.send(
+            OpenForm(event.person, Form("questions_all", "All questions", intro=listing), event.handle),
+            Priority.REPLY,
+        )
+
+    # -- App Home -----------------------------------------------------------------------------------
+
+    def home(self, person: str) -> Message:
+        agenda = self.webinar.agenda
+        emoji = agenda.settings.vote_emoji
+        if not self.places.is_moderator(person):
+            channel = (
+                ChannelLink(
+                    agenda.channels.questions if agenda.channels else "questions",
+                    self.places.channel("questions"),
+                ),
+            )
+            return views.home_for_participant(agenda.title, channel, emoji)
+        parts = []
+        for key, title in self.threads.titles().items():
+            total = self.desk.count(key)
+            if total:
+                parts.append(
+                    self.digest(
+                        key, compose("*{title}* ({total})", title=title, total=total), limit=views.HOME_TOP
+                    )
+                )
+        return views.home_for_moderator(parts)
+
+    def publish_home(self, person: str) -> None:
+        if self.places.is_moderator(person):
+            self.home_viewers.add(person)
+        self.sender.send(PublishHome(person, self.home(person)), Priority.PANEL, coalesce=f"home:{person}")
+
+    def refresh_homes(self) -> None:
+        for person in list(self.home_viewers):
+            self.publish_home(person)
+
+    # -- the report and reveal ----------------------------------------------------------------------
+
+    def report(self, fmt: str = "md") -> str:
+        store = self.desk.store
+        info = store.webinar_info()
+        if info is None:
+            return ""
+        return render_report(fmt, info, store.sessions(), store.all())
+
+    def upload_report(self) -> None:
+        backstage = self.places.channel("backstage")
+
+        def done(outcome: Outcome) -> None:
+            if not outcome.ok:
+                note = ":warning: The questions report could not be uploaded; `webinar-bot report` writes it."
+                self.sender.send(PostMessage(backstage, Message(compose(note))), Priority.REPLY)
+
+        upload = Upload(
+            backstage,
+            "questions.md",
+            self.report("md"),
+            "Questions report",
+            "The questions report, ready to paste into the minutes.",
+        )
+        self.sender.send(upload, Priority.REPLY, on_done=done)
+
+    def reveal(self, number: int) -> Message:
+        return views.reveal(self.desk.store.get(number), number)

@@ -1,0 +1,114 @@
+"""A claimed cue becomes a message on its way: its conversation (or the speaker's direct one), its
+text, its outcome.
+
+A speaker the bot could not find on the platform is cued in backstage by name instead, so the
+moderators can pass the message on. When the platform confirms the post, the outbox marks the cue
+sent, and whoever waits for that kind of cue hears of it (the question threads, the panel).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from bot.agenda.model import Agenda
+from bot.chat.message import Emphasis, Message, Text, merge
+from bot.chat.port import ChatError, MessageRef, PostMessage
+from bot.chat.sender import Outcome, Priority, Sender
+from bot.clock import Clock
+from bot.messages.cues import render_cue, with_user_ids
+from bot.messages.texts import Texts
+from bot.people.directory import Directory
+from bot.store.outbox import Outbox
+from bot.timeline.cue import Cue, audience_speaker
+
+log = logging.getLogger(__name__)
+
+Posted = Callable[[Cue, MessageRef], None]
+Rebuild = Callable[[Cue, Message], Message]  # a message completed at send time (the digest's questions)
+
+
+class AgendaSource(Protocol):
+    @property
+    def agenda(self) -> Agenda: ...
+
+
+class CueDelivery:
+    def __init__(
+        self,
+        webinar: AgendaSource,
+        texts: Texts,
+        directory: Directory,
+        sender: Sender,
+        outbox: Outbox,
+        clock: Clock,
+    ) -> None:
+        self.webinar = webinar
+        self.texts = texts
+        self.directory = directory
+        self.sender = sender
+        self.outbox = outbox
+        self.clock = clock
+        self.on_posted: list[Posted] = []
+        self.rebuild: dict[str, Rebuild] = {}  # by template name
+
+    def destination(self, cue: Cue) -> tuple[str, str | None]:
+        """(conversation, name of the speaker it was meant for when they could not be reached)."""
+        speaker = audience_speaker(cue.audience)
+        if speaker is not None:
+            person = self.directory.speaker(speaker)
+            if person:
+                return self.directory.direct(person), None
+            return self.directory.channel("backstage"), self.webinar.agenda.speaker_name(speaker)
+        return self.directory.channel(cue.audience), None
+
+    def message(self, cue: Cue) -> Message:
+        resolution = self.directory.resolution
+        extra: dict[str, Any] = {
+            "channel_ids": dict(resolution.channels),
+            "sent_ts": int(self.clock.now().timestamp()),
+        }
+        context_cue = Cue(
+            cue.id,
+            cue.at,
+            cue.kind,
+            cue.audience,
+            cue.template,
+            cue.subject,
+            with_user_ids(dict(cue.context), resolution.speakers),
+            cue.anchor,
+        )
+        message = render_cue(self.texts.renderer, context_cue, extra)
+        rebuild = self.rebuild.get(cue.template)
+        return rebuild(cue, message) if rebuild is not None else message
+
+    def deliver(self, cue: Cue, reconcile_first: bool = False) -> None:
+        try:
+            conversation, fallback_for = self.destination(cue)
+        except (ChatError, KeyError) as exc:  # a direct conversation that cannot be opened, a lost channel
+            log.error("no destination for cue %s: %s", cue.id, exc)
+            self.outbox.mark_failed(cue.id, self.clock.now(), f"no destination: {exc}")
+            return
+        message = self.message(cue)
+        if fallback_for is not None:
+            note = Emphasis(
+                (Text(f"For {fallback_for}, who could not be reached in {self.directory.chat.platform}:"),)
+            )
+            message = Message(merge((note, Text(" "), *message.text)), message.context)
+        self.sender.send(
+            PostMessage(conversation, message),
+            Priority.CUE,
+            key=cue.id,
+            on_done=lambda outcome: self._done(cue, outcome),
+            reconcile_first=reconcile_first,
+        )
+
+    def _done(self, cue: Cue, outcome: Outcome) -> None:
+        now = self.clock.now()
+        if outcome.ok and outcome.ref is not None:
+            self.outbox.mark_sent(cue.id, outcome.ref, now)
+            for listener in self.on_posted:
+                listener(cue, outcome.ref)
+        else:
+            self.outbox.mark_failed(cue.id, now, outcome.error or "failed")

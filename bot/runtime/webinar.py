@@ -1,0 +1,248 @@
+"""One running webinar: its parts, built in order by `build_webinar`, and a short life-cycle list.
+
+There is no logic here beyond the wiring: what each part does lives in its own module. Parts that
+run threads (the scheduler, the sender, name look-ups, the panel's refresher, the schedule watcher)
+start in the order listed and stop in reverse; tests pass `background=False` and drive the webinar
+with `tick()` while moving a ManualClock by hand.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import Engine
+
+from bot.agenda.model import Agenda
+from bot.chat.message import Message
+from bot.chat.port import ChatPort, MessageRef
+from bot.chat.sender import Sender
+from bot.clock import Clock
+from bot.kinds import Kind
+from bot.messages.texts import Texts
+from bot.people.directory import Directory, resolve
+from bot.people.names import NameBook
+from bot.questions.desk import QuestionDesk
+from bot.questions.intake import Intake
+from bot.questions.moderation import Moderation
+from bot.questions.threads import Threads
+from bot.runtime.backstage import Backstage
+from bot.runtime.commands import WebinarCommands
+from bot.runtime.cue_runner import STARTUP, CueRunner
+from bot.runtime.delivery import CueDelivery
+from bot.runtime.inbox import WebinarInbox
+from bot.runtime.panel import ControlPanel
+from bot.runtime.planning import Replanner
+from bot.runtime.schedule import ScheduleReload, ScheduleSource, session_infos, webinar_key
+from bot.runtime.scheduler import ClockScheduler
+from bot.runtime.session import LiveSession
+from bot.runtime.watcher import FileWatcher
+from bot.store.control_log import ControlLog
+from bot.store.live_state import LiveStateStore
+from bot.store.names import NameStore
+from bot.store.outbox import Outbox
+from bot.store.questions import QuestionStore
+from bot.timeline.cue import Cue, cue_id
+
+log = logging.getLogger(__name__)
+PANEL_KINDS = frozenset({Kind.ITEM_START, Kind.SLOT_END, Kind.DISCUSSION_START, Kind.ITEM_END, Kind.OVERRUN})
+
+
+def _nothing() -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Part:
+    """Something that runs beside the webinar; `abandon` is how a crash leaves it (default: `stop`)."""
+
+    name: str
+    start: Callable[[], None]
+    stop: Callable[[], None]
+    abandon: Callable[[], None] | None = None
+
+
+class CueThreadOpener:
+    """How the questions ask the runtime to open a session's thread early: its `thread_open` cue, now."""
+
+    def __init__(self, runner: CueRunner) -> None:
+        self.runner = runner
+
+    def open_thread_now(self, session_key: str) -> bool:
+        return self.runner.fire_now(cue_id(Kind.THREAD_OPEN, session_key, "questions"))
+
+
+@dataclass
+class Webinar:
+    key: str
+    clock: Clock
+    session: LiveSession
+    directory: Directory
+    texts: Texts
+    outbox: Outbox
+    runner: CueRunner
+    sender: Sender
+    delivery: CueDelivery
+    backstage: Backstage
+    panel: ControlPanel
+    replanner: Replanner
+    names: NameBook
+    questions: QuestionStore
+    desk: QuestionDesk
+    threads: Threads
+    intake: Intake
+    moderation: Moderation
+    commands: WebinarCommands
+    inbox: WebinarInbox
+    reload: ScheduleReload
+    parts: list[Part] = field(default_factory=list)
+    flush_seconds: float = 5.0
+    _stopped: bool = False
+
+    def start(self, background: bool = True, watch: bool = True) -> None:
+        """Say so in backstage, apply the plan, recover what a crash left, then run the parts."""
+        agenda = self.session.agenda
+        platform = self.directory.chat.platform
+        self.backstage.running(
+            agenda.title, len(self.session.plan()), self.directory.resolution.report(agenda, platform)
+        )
+        self.replanner.replan(STARTUP)
+        self.runner.recover_in_flight()
+        self.threads.recover()
+        self.parts = self._parts(background, watch)
+        for part in self.parts:
+            part.start()
+
+    def _parts(self, background: bool, watch: bool) -> list[Part]:
+        """What runs beside the webinar, in starting order (they stop in reverse: the scheduler first,
+        so no cue fires while the sender flushes)."""
+        if not background:
+            return [
+                Part("sender", _nothing, self._drain, self.sender.abandon),
+                Part("scheduler", lambda: self.runner.start(background=False), self.runner.stop),
+            ]
+        parts = [
+            Part("name look-ups", self.names.start, self.names.stop),
+            Part("panel", self.panel.start, self.panel.stop),
+            Part(
+                "sender", self.sender.start, lambda: self.sender.stop(self.flush_seconds), self.sender.abandon
+            ),
+        ]
+        if watch:
+            watcher = FileWatcher(self.reload.source.files, self.reload)
+            parts.append(Part("schedule watcher", watcher.start, watcher.stop))
+        parts.append(Part("scheduler", lambda: self.runner.start(background=True), self.runner.stop))
+        return parts
+
+    def _drain(self) -> None:
+        self.sender.drain()
+
+    def stop(self, flush_seconds: float = 5.0) -> None:
+        """Stop cleanly: no new cue fires, what is queued is sent (for a while)."""
+        if self._stopped:
+            return
+        self._stopped = True
+        self.flush_seconds = flush_seconds
+        for part in reversed(self.parts):
+            part.stop()
+
+    def crash(self) -> None:
+        """Stop as a killed process would: nothing flushed, nothing confirmed (for restart tests)."""
+        self._stopped = True
+        for part in reversed(self.parts):
+            (part.abandon or part.stop)()
+
+    def tick(self) -> int:
+        """Run every cue due at the clock's now and send everything queued (tests)."""
+        self.names.resolve_now()
+        ran = self.runner.scheduler.run_due()
+        return ran + self.sender.drain()
+
+    def wait_until_finished(self, stop: threading.Event, settle: timedelta = timedelta(seconds=2)) -> bool:
+        """Block until the last planned cue is `settle` behind the clock, no cue is left to fire,
+        nothing is left to send and the session is not paused (a rehearsal's or a benchmark's end);
+        False if `stop` came first."""
+        while not stop.is_set():
+            now = self.clock.now()
+            last = max((c.at for c in self.session.plan()), default=now) + settle
+            idle = self.runner.scheduler.idle() and self.sender.pending() == 0
+            if now >= last and idle and not self.session.paused:
+                return True
+            self.clock.wait(stop, last if now < last else now + timedelta(seconds=5))
+        return False
+
+
+def session_of(cue: Cue) -> str:
+    """The session a cue is about (a discussion's digest), from its context."""
+    session = cue.context.get("session")
+    return str(session.get("key") or "") if isinstance(session, dict) else ""
+
+
+def build_webinar(
+    agenda: Agenda, source: ScheduleSource, chat: ChatPort, platform_key: str, engine: Engine, clock: Clock
+) -> Webinar:
+    """Every part of one webinar, each built from the ones before it."""
+    key = webinar_key(agenda)
+    directory = Directory(chat, platform_key, resolve(agenda, chat, platform_key))
+    texts = Texts(source.templates, agenda)
+    outbox = Outbox(engine, key)
+    questions = QuestionStore(engine, key)
+    session = LiveSession(agenda, clock, LiveStateStore(engine, key), ControlLog(engine, key))
+    session.load()
+    sender = Sender(chat, clock)
+    delivery = CueDelivery(session, texts, directory, sender, outbox, clock)
+    backstage = Backstage(directory, sender)
+
+    def report_missed(cues: list[Cue]) -> None:
+        backstage.missed(cues, session.agenda.tz)
+
+    runner = CueRunner(ClockScheduler(clock), outbox, clock, delivery.deliver, report_missed)
+    panel = ControlPanel(session, texts, directory, sender)
+    replanner = Replanner(session, runner, panel)
+    names = NameBook(chat, NameStore(engine), clock)
+    desk = QuestionDesk(questions, clock, session)
+    threads = Threads(questions, sender, chat, CueThreadOpener(runner), session, directory, clock)
+    intake = Intake(desk, threads, sender, names, directory, clock)
+    moderation = Moderation(desk, threads, sender, names, directory, session, clock)
+    commands = WebinarCommands(session, replanner, directory, moderation, backstage, panel, names)
+    inbox = WebinarInbox(commands, intake, moderation, directory, sender)
+    reload = ScheduleReload(source, key, session, directory, texts, questions, replanner, backstage)
+
+    def after_cue(cue: Cue, ref: MessageRef) -> None:
+        if cue.kind is Kind.THREAD_OPEN:
+            threads.opened(cue.subject, ref)
+        if cue.kind in PANEL_KINDS:
+            panel.refresh()
+
+    def digest(cue: Cue, message: Message) -> Message:
+        return moderation.digest_for_cue(session_of(cue), message)
+
+    delivery.on_posted.append(after_cue)
+    delivery.rebuild["discussion_digest"] = digest
+    questions.save_webinar(agenda.title, agenda.timezone, agenda.date.isoformat(), session_infos(agenda))
+    return Webinar(
+        key,
+        clock,
+        session,
+        directory,
+        texts,
+        outbox,
+        runner,
+        sender,
+        delivery,
+        backstage,
+        panel,
+        replanner,
+        names,
+        questions,
+        desk,
+        threads,
+        intake,
+        moderation,
+        commands,
+        inbox,
+        reload,
+    )

@@ -1,0 +1,434 @@
+"""The Slack adapter: the chat port written with slack_sdk and slack_bolt.
+
+It decides nothing about the webinar. It writes neutral messages as mrkdwn and Block Kit, makes
+keyed posts findable (the key rides in message metadata, and a lost answer is reconciled with the
+channel's history), looks people and channels up, and turns Bolt's payloads into inbound values
+(bot.slack.listeners). Slack's failures become `ChatError`s that say whether to retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from typing import Any
+from urllib.error import URLError
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookClient
+
+from bot.chat.port import (
+    ChatError,
+    Conversation,
+    DeleteMessage,
+    Identity,
+    Inbox,
+    Lane,
+    MessageRef,
+    OpenForm,
+    Person,
+    PostMessage,
+    PublishHome,
+    React,
+    UpdateMessage,
+    Upload,
+    Whisper,
+    Write,
+)
+from bot.clock import Clock
+from bot.slack.app import HttpReceiver, Receiver, SocketReceiver, build_app
+from bot.slack.client import make_client
+from bot.slack.writer import home_view, modal, write
+
+log = logging.getLogger(__name__)
+
+METADATA_EVENT = "webinar_bot_post"
+USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+GROUP_ID = re.compile(r"^S[A-Z0-9]{2,}$")
+EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+HINTS = {
+    "channel_not_found": "the channel does not exist (or the bot cannot see it)",
+    "not_in_channel": "the bot is not a member of the channel",
+    "is_archived": "the channel is archived",
+    "msg_too_long": "the message is too long",
+    "invalid_blocks": "the message's blocks are invalid",
+    "invalid_auth": "the bot token was refused",
+    "missing_scope": "the app lacks a scope: see manifest.yaml",
+}
+# Slack's published minimums (posting: about 1 per second per channel with short bursts; Tier 3: 50+
+# per minute; Tier 4: 100+ per minute), each kept a little inside, with a short burst.
+POST_RATE, POST_BURST = 1.0, 4.0
+METHOD_LANES = {
+    "chat.update": Lane("method:chat.update", 0.8, 8.0),
+    "chat.delete": Lane("method:chat.delete", 0.8, 8.0),
+    "reactions": Lane("method:reactions", 0.8, 8.0),
+    "chat.postEphemeral": Lane("method:chat.postEphemeral", 1.5, 20.0),
+    "views.publish": Lane("method:views.publish", 1.5, 20.0),
+}
+
+
+def error_code(exc: SlackApiError) -> str:
+    data = exc.response.data if isinstance(exc.response.data, dict) else {}
+    return str(data.get("error") or f"http_{getattr(exc.response, 'status_code', 0)}")
+
+
+def _retry_after(exc: SlackApiError) -> float:
+    headers = getattr(exc.response, "headers", {}) or {}
+    for name, value in headers.items():
+        if name.lower() == "retry-after":
+            raw = value[0] if isinstance(value, list) else value
+            try:
+                return max(float(raw), 0.0)
+            except (TypeError, ValueError):
+                break
+    return 1.0
+
+
+def chat_error(exc: Exception) -> ChatError:
+    """What a Slack failure means for whoever wants to try again."""
+    if isinstance(exc, SlackApiError):
+        status = int(getattr(exc.response, "status_code", 200) or 200)
+        code = error_code(exc)
+        if status == 429 or code == "ratelimited":
+            return ChatError(code, retry_after=_retry_after(exc))
+        if status >= 500:
+            return ChatError(f"Slack answered {status}", ambiguous=True)
+        return ChatError(code, hint=HINTS.get(code, ""))
+    return ChatError(exc.__class__.__name__, ambiguous=True)
+
+
+NETWORK_ERRORS = (URLError, OSError, TimeoutError)
+
+
+class SlackChat:
+    """One Slack workspace, through one bot token."""
+
+    platform = "Slack"
+
+    def __init__(
+        self,
+        token: str,
+        api_url: str,
+        clock: Clock,
+        *,
+        signing_secret: str = "",
+        app_token: str = "",
+        http_port: int | None = None,
+        http_host: str = "0.0.0.0",
+    ) -> None:
+        self.clock = clock
+        self.client = make_client(token, api_url, clock)
+        self.posts = make_client(token, api_url, clock, for_posts=True)
+        self.signing_secret = signing_secret
+        self.app_token = app_token
+        self.http_port = http_port
+        self.http_host = http_host
+        self.receiver: Receiver | None = None
+        self._identity: Identity | None = None
+        self._lock = threading.Lock()
+        self._dms: dict[str, str] = {}
+        self._people: dict[str, Person] = {}
+        self._links: dict[MessageRef, str] = {}
+
+    # -- who and where ----------------------------------------------------------------------------
+
+    def identity(self) -> Identity:
+        if self._identity is None:
+            try:
+                data = self.client.auth_test().data
+            except SlackApiError as exc:
+                raise ChatError(
+                    f"Slack refused the bot token ({error_code(exc)}): check SLACK_BOT_TOKEN"
+                ) from exc
+            except NETWORK_ERRORS as exc:
+                raise ChatError(f"cannot reach Slack ({exc.__class__.__name__})", transient=True) from exc
+            assert isinstance(data, dict)
+            self._identity = Identity(
+                str(data.get("user_id", "")),
+                str(data.get("user", "")),
+                str(data.get("team_id", "")),
+                str(data.get("team", "")),
+            )
+        return self._identity
+
+    def _channels(self) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        cursor = None
+        while True:
+            page = self.client.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=200, cursor=cursor
+            ).data
+            assert isinstance(page, dict)
+            found.extend(page.get("channels", []))
+            cursor = (page.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return found
+
+    def find_conversation(self, name: str) -> Conversation | None:
+        wanted = name.strip().lstrip("#")
+        try:
+            channels = self._channels()
+        except SlackApiError as exc:
+            raise ChatError(f"cannot list channels ({error_code(exc)})") from exc
+        for channel in channels:
+            if str(channel.get("id")) == wanted or str(channel.get("name", "")).lower() == wanted.lower():
+                return Conversation(
+                    str(channel["id"]),
+                    str(channel.get("name") or wanted),
+                    bool(channel.get("is_private")),
+                    bool(channel.get("is_member")),
+                )
+        return None
+
+    def join(self, conversation: str) -> None:
+        try:
+            self.client.conversations_join(channel=conversation)
+        except SlackApiError as exc:
+            raise chat_error(exc) from exc
+
+    def _person(self, user: dict[str, Any]) -> Person:
+        profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}
+        assert isinstance(profile, dict)
+        name = next(
+            (
+                str(v)
+                for v in (
+                    profile.get("real_name"),
+                    user.get("real_name"),
+                    profile.get("display_name"),
+                    user.get("name"),
+                )
+                if v
+            ),
+            str(user.get("id", "")),
+        )
+        return Person(
+            str(user.get("id", "")),
+            name,
+            str(user.get("locale") or "") or None,
+            str(user.get("tz") or "") or None,
+            not user.get("deleted"),
+        )
+
+    def find_person(self, ref: str) -> Person | None:
+        ref = ref.strip().lstrip("@")
+        if ref in self._people:
+            return self._people[ref]
+        try:
+            if USER_ID.match(ref):
+                data = self.client.users_info(user=ref, include_locale=True).data
+            elif EMAIL.match(ref):
+                data = self.client.users_lookupByEmail(email=ref).data
+            else:
+                return None
+        except SlackApiError as exc:
+            if error_code(exc) in ("user_not_found", "users_not_found"):
+                return None
+            raise chat_error(exc) from exc
+        except NETWORK_ERRORS as exc:
+            raise ChatError(exc.__class__.__name__, transient=True) from exc
+        assert isinstance(data, dict)
+        person = self._person(dict(data.get("user") or {}))
+        with self._lock:
+            self._people[ref] = person
+            self._people[person.id] = person
+        return person
+
+    def group_members(self, ref: str) -> list[str] | None:
+        if not GROUP_ID.match(ref.strip()):
+            return None
+        try:
+            data = self.client.usergroups_users_list(usergroup=ref.strip()).data
+        except SlackApiError as exc:
+            raise ChatError(f"user group lookup failed ({error_code(exc)})") from exc
+        assert isinstance(data, dict)
+        return [str(u) for u in data.get("users", [])]
+
+    def direct_conversation(self, person: str) -> str:
+        with self._lock:
+            known = self._dms.get(person)
+        if known:
+            return known
+        try:
+            data = self.client.conversations_open(users=person).data
+        except SlackApiError as exc:
+            raise chat_error(exc) from exc
+        assert isinstance(data, dict)
+        channel = str((data.get("channel") or {}).get("id"))
+        with self._lock:
+            self._dms[person] = channel
+        return channel
+
+    def post_key(self, ref: MessageRef) -> str | None:
+        try:
+            data = self.client.conversations_replies(
+                channel=ref.conversation, ts=ref.id, limit=1, include_all_metadata=True
+            ).data
+        except (SlackApiError, *NETWORK_ERRORS):
+            return None
+        assert isinstance(data, dict)
+        messages = data.get("messages") or []
+        if not messages:
+            return None
+        payload = (messages[0].get("metadata") or {}).get("event_payload") or {}
+        key = payload.get("key")
+        return str(key) if key else None
+
+    def link_to(self, ref: MessageRef) -> str | None:
+        if ref not in self._links:
+            try:
+                data = self.client.chat_getPermalink(channel=ref.conversation, message_ts=ref.id).data
+            except (SlackApiError, *NETWORK_ERRORS):
+                return None
+            assert isinstance(data, dict)
+            self._links[ref] = str(data.get("permalink", ""))
+        return self._links[ref] or None
+
+    # -- writes -----------------------------------------------------------------------------------
+
+    def _call(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        try:
+            response = self.posts.api_call(method, json=args)
+        except SlackApiError as exc:
+            raise chat_error(exc) from exc
+        except NETWORK_ERRORS as exc:
+            raise ChatError(f"{method}: {exc.__class__.__name__}", ambiguous=True) from exc
+        return response.data if isinstance(response.data, dict) else {}
+
+    def post(self, write_: PostMessage, key: str | None = None) -> MessageRef:
+        args: dict[str, Any] = {
+            "channel": write_.conversation,
+            **write(write_.message).args(),
+            "unfurl_links": False,
+            "unfurl_media": False,
+        }
+        if write_.thread:
+            args["thread_ts"] = write_.thread
+        if key is not None:
+            args["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": key}}
+        try:
+            data = self._call("chat.postMessage", args)
+        except ChatError as exc:
+            if exc.reason != "not_in_channel":
+                raise
+            self.join(write_.conversation)  # a public channel the bot left: join it and post again
+            data = self._call("chat.postMessage", args)
+        return MessageRef(str(data.get("channel") or write_.conversation), str(data.get("ts") or ""))
+
+    def find_post(self, write_: PostMessage, key: str) -> MessageRef | None:
+        try:
+            if write_.thread:
+                response = self.client.conversations_replies(
+                    channel=write_.conversation, ts=write_.thread, limit=200, include_all_metadata=True
+                )
+            else:
+                response = self.client.conversations_history(
+                    channel=write_.conversation, limit=100, include_all_metadata=True
+                )
+        except (SlackApiError, *NETWORK_ERRORS) as exc:
+            raise ChatError(
+                f"cannot read the history of {write_.conversation} ({exc.__class__.__name__})", transient=True
+            ) from exc
+        data = response.data if isinstance(response.data, dict) else {}
+        for message in data.get("messages", []):
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("key") == key:
+                return MessageRef(write_.conversation, str(message.get("ts")))
+        return None
+
+    def update(self, write_: UpdateMessage) -> None:
+        args = {"channel": write_.ref.conversation, "ts": write_.ref.id, **write(write_.message).args()}
+        self._call("chat.update", args)
+
+    def delete(self, write_: DeleteMessage) -> None:
+        try:
+            self._call("chat.delete", {"channel": write_.ref.conversation, "ts": write_.ref.id})
+        except ChatError as exc:
+            if exc.reason != "message_not_found":
+                raise
+
+    def react(self, write_: React) -> None:
+        method = "reactions.add" if write_.add else "reactions.remove"
+        args = {"channel": write_.ref.conversation, "timestamp": write_.ref.id, "name": write_.emoji}
+        try:
+            self._call(method, args)
+        except ChatError as exc:
+            if exc.reason not in ("already_reacted", "no_reaction"):
+                raise
+
+    def whisper(self, write_: Whisper) -> None:
+        message = write(write_.message)
+        url = (write_.handle.data.get("response_url") if write_.handle else "") or ""
+        if url.startswith("http"):
+            try:
+                response = WebhookClient(url).send(
+                    text=message.text,
+                    blocks=message.blocks,
+                    response_type="ephemeral",
+                    replace_original=False,
+                )
+                if response.status_code == 200:
+                    return
+            except Exception:  # an expired or unreachable response_url: say it another way
+                log.debug("response_url failed", exc_info=True)
+            log.info("response_url refused the reply; whispering another way")
+        if write_.conversation:
+            self._call(
+                "chat.postEphemeral",
+                {"channel": write_.conversation, "user": write_.person, **message.args()},
+            )
+        else:
+            self._call("chat.postMessage", {"channel": write_.person, **message.args()})
+
+    def upload(self, write_: Upload) -> None:
+        try:
+            self.posts.files_upload_v2(
+                channel=write_.conversation,
+                content=write_.content,
+                filename=write_.filename,
+                title=write_.title,
+                initial_comment=write_.comment,
+            )
+        except SlackApiError as exc:
+            raise chat_error(exc) from exc
+        except NETWORK_ERRORS as exc:
+            raise ChatError(exc.__class__.__name__, transient=True) from exc
+
+    def open_form(self, write_: OpenForm) -> None:
+        trigger = write_.handle.data.get("trigger_id", "")
+        self._call("views.open", {"trigger_id": trigger, "view": modal(write_.form, write_.handle.data)})
+
+    def publish_home(self, write_: PublishHome) -> None:
+        self._call("views.publish", {"user_id": write_.person, "view": home_view(write_.view)})
+
+    def lane(self, write_: Write) -> Lane | None:
+        match write_:
+            case PostMessage():
+                return Lane(f"post:{write_.conversation}", POST_RATE, POST_BURST, shared_with_cues=True)
+            case UpdateMessage():
+                return METHOD_LANES["chat.update"]
+            case DeleteMessage():
+                return METHOD_LANES["chat.delete"]
+            case React():
+                return METHOD_LANES["reactions"]
+            case Whisper():
+                return METHOD_LANES["chat.postEphemeral"]
+            case PublishHome():
+                return METHOD_LANES["views.publish"]
+        return None
+
+    # -- receiving --------------------------------------------------------------------------------
+
+    def listen(self, inbox: Inbox) -> None:
+        app = build_app(self.client, self.signing_secret, inbox, self.identity(), self.clock)
+        if self.http_port is not None:
+            self.receiver = HttpReceiver(app, self.http_port, self.http_host)
+        elif self.app_token:
+            self.receiver = SocketReceiver(app, self.app_token)
+        if self.receiver is not None:
+            self.receiver.start()
+
+    def close(self) -> None:
+        if self.receiver is not None:
+            self.receiver.stop()
+            self.receiver = None
