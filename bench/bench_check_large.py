@@ -27,7 +27,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bot.agenda.yamldoc import MAX_VALUES
-from bot.files import MAX_FILE_BYTES
+from bot.files import MAX_CALENDAR_BYTES, MAX_FILE_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 MB = 1_000_000
@@ -173,7 +173,7 @@ def cases() -> dict[str, Callable[[], str]]:
         "dense list, at limit": lambda: dense(limit),
         "one byte over limit": lambda: dense(limit + 1),
         "ics, 1 MB": lambda: ics(MB),
-        "ics, at limit": lambda: ics(limit),
+        "ics, at limit": lambda: ics(MAX_CALENDAR_BYTES),
     }
 
 

@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Final
 
 MAX_FILE_BYTES: Final = 2 * 1024 * 1024
+# An iCalendar file is parsed by the icalendar package, about twice as slowly per byte as the YAML
+# reader (its content-line parser dominates): 1 MiB keeps a calendar at the limit near 2 s.
+MAX_CALENDAR_BYTES: Final = 1024 * 1024
 _UTF16_32_BOMS = (
     (codecs.BOM_UTF32_LE, "UTF-32"),
     (codecs.BOM_UTF32_BE, "UTF-32"),

@@ -33,6 +33,7 @@ from bot.agenda.localtime import NonexistentTime, local_instant
 from bot.agenda.model import Connection, Item
 from bot.agenda.problems import Problems, ScheduleUnreadable
 from bot.agenda.yaml_loader import LoadResult, build_agenda, read_text
+from bot.files import MAX_CALENDAR_BYTES
 
 SCAN_LIMIT = timedelta(days=2 * 366)  # how far past the earliest event the first usable day is looked for
 MAX_OCCURRENCES_A_DAY = 200  # a series repeating more often than this on one day is not an agenda
@@ -949,5 +950,5 @@ def load_ics(
     picks the events; `defaults` fills channels, speakers, moderators... and its `timezone` wins.
     Raises ScheduleUnreadable when the file cannot be read or is not iCalendar.
     """
-    source = read_text(path, "calendar") if text is None else text.removeprefix("\ufeff")
+    source = read_text(path, "calendar", MAX_CALENDAR_BYTES) if text is None else text.removeprefix("\ufeff")
     return _CalendarReader(path, defaults, Problems(str(path))).load(source, day)

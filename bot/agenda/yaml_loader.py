@@ -29,7 +29,7 @@ from bot.agenda.localtime import NonexistentTime, local_instant
 from bot.agenda.model import Agenda, Item, Reminder, Session, Slot, SlotKind
 from bot.agenda.problems import Omitted, Problem, Problems, ScheduleUnreadable
 from bot.agenda.yamldoc import LDict, LList, YamlError, YamlTooBig, empty_list, load_located
-from bot.files import Unreadable, read_user_text
+from bot.files import MAX_FILE_BYTES, Unreadable, read_user_text
 
 ITEM_KEYS = (
     "time",
@@ -67,12 +67,12 @@ class LoadResult:
         return self.agenda is not None and not any(p.is_error for p in self.problems)
 
 
-def read_text(path: Path, kind: str = "schedule file") -> str:
+def read_text(path: Path, kind: str = "schedule file", limit: int = MAX_FILE_BYTES) -> str:
     """A schedule's (or defaults file's, or calendar's) text, read within bot.files' size limit.
 
     ScheduleUnreadable (exit code 2) when it is missing, too big or not UTF-8.
     """
-    text = read_user_text(path, kind)
+    text = read_user_text(path, kind, limit)
     if isinstance(text, Unreadable):
         raise ScheduleUnreadable(text.path, text.message, text.line)
     return text

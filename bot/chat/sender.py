@@ -74,6 +74,7 @@ class Outgoing:
     coalesce: str | None = None
     on_done: Callable[[Outcome], None] | None = None
     reconcile_first: bool = False  # e.g. after a restart, with the cue claimed but not confirmed
+    prepare: Callable[[Write], Write] | None = None  # completes the write once, just before it goes out
     attempts: int = 0
     not_before: float = 0.0
     seq: int = 0
@@ -183,9 +184,11 @@ class Sender:
         coalesce: str | None = None,
         on_done: Callable[[Outcome], None] | None = None,
         reconcile_first: bool = False,
+        prepare: Callable[[Write], Write] | None = None,
     ) -> None:
-        """Queue one write (the usual way in)."""
-        self.submit(Outgoing(write, priority, key, coalesce, on_done, reconcile_first))
+        """Queue one write (the usual way in). `prepare` finishes it on the sending thread, so work that
+        may wait (looking names up for a digest) never holds up whoever queued it."""
+        self.submit(Outgoing(write, priority, key, coalesce, on_done, reconcile_first, prepare))
 
     def pending(self) -> int:
         with self._cond:
@@ -318,6 +321,12 @@ class Sender:
 
     def _execute(self, item: Outgoing) -> None:
         item.attempts += 1
+        if item.prepare is not None:
+            prepare, item.prepare = item.prepare, None
+            try:
+                item.write = prepare(item.write)
+            except Exception:  # a write that cannot be completed goes out as it was queued
+                log.exception("completing a %s failed", type(item.write).__name__)
         write = item.write
         try:
             if item.key is not None and item.reconcile_first and isinstance(write, PostMessage):

@@ -9,8 +9,6 @@ import sys
 from pathlib import Path
 
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
-from bot.launch import BotError, tune_interpreter
-from bot.rehearsal.run import RehearsalOptions, rehearse
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,6 +36,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `webinar-bot check` should not pay for the runtime's imports.
+    from bot.launch import BotError, tune_interpreter
+    from bot.rehearsal.run import RehearsalOptions, rehearse
     if args.speed <= 0 or args.speed > 10_000:
         print("webinar-bot: --speed must be between 0 and 10000", file=sys.stderr)
         return EXIT_INVALID

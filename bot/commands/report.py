@@ -12,8 +12,6 @@ from pathlib import Path
 from bot.commands.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from bot.config import load_settings
 from bot.questions.report import FORMATS, render
-from bot.store.db import StoreUnavailable, create_schema, make_engine
-from bot.store.questions import QuestionStore
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -25,6 +23,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `webinar-bot check` should not pay for the runtime's imports.
+    from bot.store.db import StoreUnavailable, create_schema, make_engine
+    from bot.store.questions import QuestionStore
     url = args.db or load_settings(dotenv=args.env).database_url
     try:
         engine = make_engine(url)

@@ -16,11 +16,8 @@ from pathlib import Path
 from types import FrameType
 
 from bot.clock import SystemClock
-from bot.commands import rehearse as rehearse_command
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
 from bot.config import load_settings
-from bot.launch import BotError, LaunchOptions, launch, tune_interpreter
-from bot.store.db import StoreUnavailable
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -41,6 +38,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `webinar-bot check` should not pay for the runtime's imports.
+    from bot.commands import rehearse as rehearse_command
+    from bot.launch import BotError, LaunchOptions, launch, tune_interpreter
+    from bot.store.db import StoreUnavailable
     settings = load_settings(dotenv=args.env)
     if not settings.has_slack_credentials:
         print(

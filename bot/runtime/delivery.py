@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.agenda.model import Agenda
 from bot.chat.message import Emphasis, Message, Text, merge
-from bot.chat.port import ChatError, MessageRef, PostMessage
+from bot.chat.port import ChatError, MessageRef, PostMessage, Write
 from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
 from bot.messages.cues import render_cue, with_user_ids
@@ -64,6 +65,7 @@ class CueDelivery:
         return self.directory.channel(cue.audience), None
 
     def message(self, cue: Cue) -> Message:
+        """The cue's message as its template renders it (what `rebuild` completes comes later)."""
         resolution = self.directory.resolution
         extra: dict[str, Any] = {
             "channel_ids": dict(resolution.channels),
@@ -79,9 +81,19 @@ class CueDelivery:
             with_user_ids(dict(cue.context), resolution.speakers),
             cue.anchor,
         )
-        message = render_cue(self.texts.renderer, context_cue, extra)
+        return render_cue(self.texts.renderer, context_cue, extra)
+
+    def _completer(self, cue: Cue) -> Callable[[Write], Write] | None:
+        """What completes this cue's message on the sending thread (the digest's questions), if anything."""
         rebuild = self.rebuild.get(cue.template)
-        return rebuild(cue, message) if rebuild is not None else message
+        if rebuild is None:
+            return None
+
+        def complete(write: Write) -> Write:
+            assert isinstance(write, PostMessage)
+            return replace(write, message=rebuild(cue, write.message))
+
+        return complete
 
     def deliver(self, cue: Cue, reconcile_first: bool = False) -> None:
         try:
@@ -102,6 +114,7 @@ class CueDelivery:
             key=cue.id,
             on_done=lambda outcome: self._done(cue, outcome),
             reconcile_first=reconcile_first,
+            prepare=self._completer(cue) if fallback_for is None else None,
         )
 
     def _done(self, cue: Cue, outcome: Outcome) -> None:

@@ -18,7 +18,7 @@ from bot.agenda.keys import KeyMaker
 from bot.agenda.load import load_schedule
 from bot.agenda.problems import Omitted, Problem, Problems, ScheduleUnreadable, Severity, capped, count
 from bot.agenda.yamldoc import MAX_DEPTH, MAX_VALUES, LDict, LList, YamlError, load_located
-from bot.files import MAX_FILE_BYTES, Unreadable, read_user_text
+from bot.files import MAX_CALENDAR_BYTES, MAX_FILE_BYTES, Unreadable, read_user_text
 from bot.localslack.ids import IdFactory
 from bot.localslack.seed import load_workspace
 from bot.rehearsal.script import load_script
@@ -179,13 +179,14 @@ def test_the_limit_holds_for_schedules_defaults_calendars_scripts_and_workspaces
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
     calendar = tmp_path / "big.ics"
-    calendar.write_bytes(b"#" * (MAX_FILE_BYTES + 1))
+    calendar.write_bytes(b"#" * (MAX_CALENDAR_BYTES + 1))  # calendars parse slower: a lower bound
     small = tmp_path / "small.yaml"
     small.write_text(MINIMAL_HEADER + 'agenda:\n  - {time: "14:00-14:10", title: One}\n')
     limit = re.escape("is larger than 2 MiB (2,097,152 bytes)")
     with pytest.raises(ScheduleUnreadable, match=limit):
         load_schedule(big)
-    with pytest.raises(ScheduleUnreadable, match=limit + ", the most a calendar may be"):
+    calendar_limit = re.escape("is larger than 1 MiB (1,048,576 bytes), the most a calendar may be")
+    with pytest.raises(ScheduleUnreadable, match=calendar_limit):
         load_schedule(calendar)
     with pytest.raises(ScheduleUnreadable, match=limit + ", the most a defaults file may be"):
         load_schedule(small, defaults_path=big)

@@ -415,3 +415,27 @@ def test_a_reply_that_outruns_the_bots_record_of_its_thread_is_still_filed(
     harness.slack.user("participant03").reply(QUESTIONS, parent, "Quick, before the bot knows its thread")
     (question,) = live.webinar.questions.all()
     assert question.session_key == S1 and question.source == "thread"
+
+
+def test_questions_n_is_the_session_its_thread_is_titled_with_and_an_unknown_number_is_said(
+    harness: Harness, live: RunningBot
+) -> None:
+    moderator = harness.slack.user(MODERATOR)
+    harness.run_until(live, cest("14:31"))
+    titles = [m.text for m in harness.posts(QUESTIONS) if "Questions for session 2:" in m.text]
+    assert titles and "Social protection and gender gaps" in titles[0]
+    moderator.slash("/webinar", "questions 2", channel="sp-webinar-backstage")
+    assert "Session 2: Social protection and gender gaps" in moderator.ephemerals()[-1].text
+    moderator.slash("/webinar", "questions 9", channel="sp-webinar-backstage")
+    assert "There is no session 9: the sessions are numbered 1 to 8" in moderator.ephemerals()[-1].text
+
+
+def test_a_digest_shows_an_asker_by_name_even_before_the_background_lookup_ran(
+    harness: Harness, live: RunningBot
+) -> None:
+    from bot.questions import views
+
+    asker = harness.slack.user("participant19")
+    asker.reply(QUESTIONS, thread_of(live, S1), "Who pays for the floors?")  # the name lookup is only queued
+    digest = live.webinar.moderation.digest(S1, views.digest_heading("Session 1"))
+    assert asker.user.real_name in digest.plain and asker.id not in digest.plain

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
 from bot.cli import main
@@ -103,3 +104,28 @@ def test_a_rehearsal_that_skips_extends_delays_and_pauses_exits_0_with_the_moot_
     assert "missing: 0" in out and "duplicated: 0" in out
     withdrawn = next(line for line in out.splitlines() if "withdrawn (a change made them moot)" in line)
     assert int(withdrawn.rsplit(":", 1)[1]) >= 3  # Maria's standby, warning and time's up, at least
+
+
+def test_at_600x_a_rehearsal_shows_what_the_live_event_would(tmp_path: Path) -> None:
+    """Slack's limits and the bot's pacing count agenda time in a rehearsal: no 429s, and every
+    "1 min left" is said before the time is up, whatever the speed."""
+    schedule = tmp_path / "short.yaml"
+    schedule.write_text(SHORT)
+    transcript = tmp_path / "out.jsonl"
+    result = rehearse(RehearsalOptions(schedule, speed=600, transcript=transcript, quiet=True), io.StringIO())
+    assert result.summary.clean
+    entries = [json.loads(line) for line in transcript.read_text().splitlines()]
+    assert not [e for e in entries if e.get("status") == 429]
+    posted = result.slack.transcript.calls(method="chat.postMessage", ok=True)
+    at = {
+        ((e.args.get("metadata") or {}).get("event_payload") or {}).get("key"): datetime.fromisoformat(
+            e.agenda
+        )
+        for e in posted
+        if isinstance(e.args.get("metadata"), dict)
+    }
+    cues = {c.id: c for c in result.bot.webinar.session.plan()}
+    warnings = [c for c in cues.values() if c.kind.value == "slot_warning"]
+    assert warnings
+    for cue in warnings:
+        assert at[cue.id] < cues[cue.id.replace("slot_warning", "slot_end", 1)].at, cue.id
