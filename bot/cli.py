@@ -25,6 +25,7 @@ COMMANDS = {
         "rehearse the whole webinar against the local Slack stand-in, faster",
     ),
     "report": ("bot.commands.report", "write the questions report (Markdown, CSV or JSON) from the database"),
+    "registrants": ("bot.commands.registrants", "import the list of registrants, or export attendance"),
     "localslack": ("bot.localslack.cli", "run the local Slack stand-in (Web API, Events API, Socket Mode)"),
 }
 EXIT_BUG = 70

@@ -24,6 +24,11 @@ class Kind(StrEnum):
     DISCUSSION_START = "discussion_start"
     ITEM_END = "item_end"
     SCHEDULE_CHANGE = "schedule_change"
+    CONFIRM_REQUEST = "confirm_request"
+    CONFIRM_MISSING = "confirm_missing"
+    CHECKIN = "checkin"
+    CHECKIN_MISSING = "checkin_missing"
+    REGISTERED = "registered"
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,10 @@ POLICIES: MappingProxyType[Kind, KindPolicy] = MappingProxyType(
             3, timedelta(minutes=5), ("announcements", "speaker"), why="a change of plan is news for a while"
         ),
         Kind.REMINDER: KindPolicy(
-            4, timedelta(minutes=10), ("announcements",), why="'starts in 15 minutes' is still worth saying"
+            4,
+            timedelta(minutes=10),
+            ("announcements", "registrant", "speaker"),
+            why="'starts in 15 minutes' is still worth saying",
         ),
         Kind.ITEM_START: KindPolicy(
             5, timedelta(minutes=5), ("announcements",), why="what is on now helps latecomers"
@@ -70,6 +78,17 @@ POLICIES: MappingProxyType[Kind, KindPolicy] = MappingProxyType(
         ),
         Kind.STANDBY: KindPolicy(
             9, timedelta(minutes=1), ("speaker",), why="'you're on next' is useful until the speaker is on"
+        ),
+        Kind.CONFIRM_REQUEST: KindPolicy(
+            10, timedelta(days=1), ("speaker",), why="asking a speaker to confirm is useful for a day"
+        ),
+        Kind.CONFIRM_MISSING: KindPolicy(11, timedelta(hours=12), ("backstage",)),
+        Kind.CHECKIN: KindPolicy(12, timedelta(minutes=10), ("speaker",)),
+        Kind.CHECKIN_MISSING: KindPolicy(
+            13, timedelta(minutes=5), ("backstage",), why="a missing speaker matters until their slot"
+        ),
+        Kind.REGISTERED: KindPolicy(
+            14, timedelta(0), ("registrant",), why="what we recorded is worth saying until the start"
         ),
     }
 )

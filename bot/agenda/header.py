@@ -15,7 +15,16 @@ from typing import ClassVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.agenda.durations import BadValue, parse_duration
-from bot.agenda.model import Channels, Connection, Reminder, Settings, Speaker
+from bot.agenda.model import (
+    MODES,
+    REMINDER_AUDIENCES,
+    Channels,
+    Connection,
+    Registration,
+    Reminder,
+    Settings,
+    Speaker,
+)
 from bot.agenda.problems import Problems
 from bot.agenda.yamldoc import LDict, LList
 from bot.kinds import KIND_NAMES
@@ -35,6 +44,9 @@ TOP_LEVEL_KEYS = (
     "overrun_after",
     "standby_before",
     "notify_after",
+    "confirm_before",
+    "checkin_before",
+    "registration",
     "auto_shift",
     "vote_emoji",
     "language",
@@ -45,7 +57,8 @@ TOP_LEVEL_KEYS = (
 CHANNEL_KEYS = ("announcements", "questions", "backstage")
 SPEAKER_KEYS = ("name", "role", "email", "slack", "confirmed", "tz", "title")
 CONNECTION_KEYS = ("platform", "url", "guide_url", "details")
-REMINDER_KEYS = ("before", "at", "template")
+REMINDER_KEYS = ("before", "at", "template", "to")
+REGISTRATION_KEYS = ("open", "closes_before", "modes", "venue", "requirements", "contacts")
 CUE_KINDS = KIND_NAMES  # the names `mute:` accepts, from the one declaration of cue kinds
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
@@ -183,6 +196,7 @@ class Header:
     settings: dict[str, object] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
     reminder_ats: dict[int, str] = field(default_factory=dict)  # absolute reminders, resolved with tz
+    registration: Registration | None = None
 
     def merged(self, defaults: Header) -> Header:
         """This header, with anything it leaves unsaid taken from `defaults`.
@@ -205,6 +219,7 @@ class Header:
             "connect_before",
             "connection",
             "moderators",
+            "registration",
         )
         pick = {
             name: getattr(self, name) if getattr(self, name) is not None else getattr(defaults, name)
@@ -260,8 +275,55 @@ def parse_header(doc: LDict, problems: Problems) -> Header:
         header.speakers = _parse_speakers(doc["speakers"], problems, doc.line_of("speakers"), hints)
     if "moderators" in doc:
         header.moderators = tuple(as_text(m) for m in as_list(doc["moderators"]) if as_text(m))
+    if "registration" in doc:
+        header.registration = _parse_registration(doc["registration"], problems, doc.line_of("registration"))
     _parse_settings(doc, header, problems, hints)
     return header
+
+
+def _parse_registration(value: object, problems: Problems, line: int) -> Registration | None:
+    if value is None:
+        return Registration()
+    if not isinstance(value, LDict):
+        flag = as_bool(value)
+        if flag is None:
+            problems.error("registration must be a mapping such as {open: true, modes: [online]}", line)
+            return None
+        return Registration(open=flag)
+    warn_unknown_keys(value, REGISTRATION_KEYS, problems, "registration")
+    fields: dict[str, object] = {}
+    if "open" in value:
+        flag = as_bool(value["open"])
+        if flag is None:
+            problems.error("registration: open must be true or false", value.line_of("open"))
+        else:
+            fields["open"] = flag
+    if "closes_before" in value:
+        closes = _duration(value, "closes_before", problems, "registration")
+        if closes is not None:
+            fields["closes_before"] = closes
+    if "modes" in value:
+        modes = tuple(as_text(m).replace("-", "_").replace(" ", "_").lower() for m in as_list(value["modes"]))
+        unknown = [m for m in modes if m not in MODES]
+        if unknown or not modes:
+            problems.error(
+                f"registration: modes must be some of {', '.join(MODES)}"
+                + (f", not {', '.join(repr(m) for m in unknown)}" if unknown else ""),
+                value.line_of("modes"),
+            )
+        fields["modes"] = tuple(dict.fromkeys(m for m in modes if m in MODES)) or MODES
+    for key in ("venue", "requirements"):
+        if key in value:
+            fields[key] = as_text(value[key])
+    if "contacts" in value:
+        contacts = tuple(as_text(c) for c in as_list(value["contacts"]) if as_text(c))
+        for contact in contacts:
+            if not EMAIL.match(contact):
+                problems.warning(
+                    f"registration: contact '{contact}' is not an email address", value.line_of("contacts")
+                )
+        fields["contacts"] = contacts
+    return Registration(**fields)  # type: ignore[arg-type]
 
 
 def _parse_timezone(doc: LDict, header: Header, problems: Problems) -> None:
@@ -326,16 +388,24 @@ def _parse_reminders(
         if not template:
             problems.error("a reminder needs a 'template'", entry_line, label)
             continue
+        to = as_text(entry.get("to")).replace("-", "_").lower() or "channel"
+        if to not in REMINDER_AUDIENCES:
+            problems.error(
+                f"a reminder's 'to' is one of {', '.join(REMINDER_AUDIENCES)}, not '{to}'",
+                entry.line_of("to"),
+                label,
+            )
+            to = "channel"
         if "at" in entry:
             header.reminder_ats[len(reminders)] = as_text(entry["at"])
-            reminders.append(Reminder(template, timedelta(0), entry_line))
+            reminders.append(Reminder(template, timedelta(0), entry_line, to=to))
             continue
         if "before" not in entry:
             problems.error("a reminder needs 'before' (such as 7d or 30m) or 'at'", entry_line, label)
             continue
         before = _duration(entry, "before", problems, label)
         if before is not None:
-            reminders.append(Reminder(template, before, entry_line))
+            reminders.append(Reminder(template, before, entry_line, to=to))
     return tuple(reminders)
 
 
@@ -402,7 +472,14 @@ def _parse_speakers(value: object, problems: Problems, line: int, hints: Suggest
 
 
 def _parse_settings(doc: LDict, header: Header, problems: Problems, hints: Suggestions) -> None:
-    for key in ("warn_before", "overrun_after", "standby_before", "notify_after"):
+    for key in (
+        "warn_before",
+        "overrun_after",
+        "standby_before",
+        "notify_after",
+        "confirm_before",
+        "checkin_before",
+    ):
         if key in doc:
             value = _duration(doc, key, problems)
             if value is not None:

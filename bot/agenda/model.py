@@ -46,9 +46,26 @@ class Reminder:
     before: timedelta
     line: int | None = None
     at: datetime | None = None  # an absolute instant, when the schedule gives one
+    to: str = "channel"  # channel (announcements), online, in_person, registrants or speakers
 
     def instant(self, start: datetime) -> datetime:
         return self.at if self.at is not None else start - self.before
+
+
+REMINDER_AUDIENCES = ("channel", "online", "in_person", "registrants", "speakers")
+MODES = ("online", "in_person")
+
+
+@dataclass(frozen=True)
+class Registration:
+    """How participants register, and what those who did are told (the `registration:` key)."""
+
+    open: bool = True
+    closes_before: timedelta = timedelta(days=1)
+    modes: tuple[str, ...] = MODES
+    venue: str = ""  # for in-person attendees
+    requirements: str = ""  # what online attendees need
+    contacts: tuple[str, ...] = ()  # the organisers, shown in help replies
 
 
 @dataclass(frozen=True)
@@ -81,6 +98,8 @@ class Settings:
     overrun_after: timedelta = timedelta(seconds=30)
     standby_before: timedelta = timedelta(minutes=5)
     notify_after: timedelta = timedelta(minutes=5)  # participants hear of a change of plan this big
+    confirm_before: timedelta = timedelta(days=7)  # speakers to be confirmed are asked this long before
+    checkin_before: timedelta = timedelta(minutes=10)  # a speaker not checked in by then is reported
     auto_shift: bool = True
     vote_emoji: str = "+1"
     language: str = "en"
@@ -177,6 +196,7 @@ class Agenda:
     connection: Connection | None = None
     channels: Channels | None = None
     settings: Settings = field(default_factory=Settings)
+    registration: Registration | None = None
     source: str = ""
     lines: Mapping[str, int] = field(default_factory=dict)  # line of each top-level key, for problems
 

@@ -26,7 +26,7 @@ from bot.agenda.header import (
 )
 from bot.agenda.keys import KeyMaker, slugify
 from bot.agenda.localtime import NonexistentTime, local_instant
-from bot.agenda.model import Agenda, Item, Reminder, Session, Slot, SlotKind
+from bot.agenda.model import Agenda, Item, Registration, Reminder, Session, Slot, SlotKind
 from bot.agenda.problems import Omitted, Problem, Problems, ScheduleUnreadable
 from bot.agenda.yamldoc import LDict, LList, YamlError, YamlTooBig, empty_list, load_located
 from bot.files import MAX_FILE_BYTES, Unreadable, read_user_text
@@ -134,10 +134,7 @@ def build_agenda(header: Header, items: tuple[Item, ...], problems: Problems, so
     connect_before = header.connect_before if header.connect_before is not None else timedelta(minutes=30)
     reminders = header.reminders
     if reminders is None:
-        reminders = (
-            Reminder(DEFAULT_REMINDERS[0], DEFAULT_REMINDERS[1]),
-            Reminder("connect_now", connect_before),
-        )
+        reminders = default_reminders(connect_before, header.registration)
     reminders = _resolve_reminder_instants(reminders, header, problems)
     day = header.date or start.astimezone(header.tz).date()
     return Agenda(
@@ -153,9 +150,31 @@ def build_agenda(header: Header, items: tuple[Item, ...], problems: Problems, so
         connection=header.connection,
         channels=header.channels_value(),
         settings=header.settings_value(),
+        registration=header.registration,
         source=source,
         lines=header.lines,
     )
+
+
+def default_reminders(connect_before: timedelta, registration: Registration | None) -> tuple[Reminder, ...]:
+    """The channel's guide a week before and connect-now at `connect_before`; with registration,
+    as the seed webinar did it: the guide and connect-now to online registrants too, and the venue to
+    in-person ones a day before."""
+    channel = (
+        Reminder(DEFAULT_REMINDERS[0], DEFAULT_REMINDERS[1]),
+        Reminder("connect_now", connect_before),
+    )
+    if registration is None:
+        return channel
+    people = []
+    if "online" in registration.modes:
+        people += [
+            Reminder(DEFAULT_REMINDERS[0], DEFAULT_REMINDERS[1], to="online"),
+            Reminder("connect_now", connect_before, to="online"),
+        ]
+    if "in_person" in registration.modes:
+        people.append(Reminder("venue", timedelta(days=1), to="in_person"))
+    return channel + tuple(people)
 
 
 def number_sessions(items: tuple[Item, ...]) -> tuple[Item, ...]:

@@ -14,6 +14,7 @@ have happened anyway. A post carries a `key` (a cue id, say): the adapter makes 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -185,6 +186,11 @@ class ChatPort(Protocol):
 
     def find_person(self, ref: str) -> Person | None:
         """A person by platform id or email; None when there is none (ChatError: the lookup failed)."""
+        ...
+
+    def find_people(self, emails: Collection[str]) -> dict[str, Person]:
+        """Many people by e-mail at once (a registrant list), by lower-cased e-mail; the missing are
+        not found. An adapter lists the directory rather than asking once per person."""
         ...
 
     def group_members(self, ref: str) -> list[str] | None:

@@ -74,7 +74,7 @@ class Outgoing:
     coalesce: str | None = None
     on_done: Callable[[Outcome], None] | None = None
     reconcile_first: bool = False  # e.g. after a restart, with the cue claimed but not confirmed
-    prepare: Callable[[Write], Write] | None = None  # completes the write once, just before it goes out
+    prepare: Callable[[Write], Write] | None = None  # completes the write before it is queued
     attempts: int = 0
     not_before: float = 0.0
     seq: int = 0
@@ -157,6 +157,8 @@ class Sender:
         self._running = False
         self._busy = 0
         self._in_flight: set[str] = set()  # lanes with a write under way: order holds
+        self._preparing: list[Outgoing] = []  # writes still being completed (see `send`)
+        self._preparer: threading.Thread | None = None
         self.sent = 0
         self.failures: list[tuple[Outgoing, str]] = []
 
@@ -186,13 +188,44 @@ class Sender:
         reconcile_first: bool = False,
         prepare: Callable[[Write], Write] | None = None,
     ) -> None:
-        """Queue one write (the usual way in). `prepare` finishes it on the sending thread, so work that
-        may wait (looking names up for a digest) never holds up whoever queued it."""
-        self.submit(Outgoing(write, priority, key, coalesce, on_done, reconcile_first, prepare))
+        """Queue one write (the usual way in). `prepare` completes it first, on a thread of its own, so
+        work that may wait (looking names up for a digest) holds up neither whoever queued it nor the
+        writes queued beside it; the write joins the queue when it is complete."""
+        item = Outgoing(write, priority, key, coalesce, on_done, reconcile_first, prepare)
+        if prepare is None:
+            self.submit(item)
+            return
+        with self._cond:
+            self._preparing.append(item)
+            self._cond.notify_all()
 
     def pending(self) -> int:
         with self._cond:
-            return len(self._queue) + self._busy
+            return len(self._queue) + self._busy + len(self._preparing)
+
+    def _prepare_next(self) -> bool:
+        """Complete one waiting write and queue it; False when none was waiting."""
+        with self._cond:
+            if not self._preparing:
+                return False
+            item = self._preparing.pop(0)
+        prepare, item.prepare = item.prepare, None
+        if prepare is not None:
+            try:
+                item.write = prepare(item.write)
+            except Exception:  # a write that cannot be completed goes out as it was queued
+                log.exception("completing a %s failed", type(item.write).__name__)
+        self.submit(item)
+        return True
+
+    def _prepare_loop(self) -> None:
+        while True:
+            with self._cond:
+                while self._running and not self._preparing:
+                    self._cond.wait()
+                if not self._running:
+                    return
+            self._prepare_next()
 
     def _take_ready(self) -> tuple[Outgoing | None, float | None]:
         """The most urgent write that pacing allows now, or when the next one will be allowed."""
@@ -231,6 +264,8 @@ class Sender:
         """Send everything queued, in this thread; waits for pacing on the clock. How many were done."""
         done = 0
         while done < limit:
+            while self._prepare_next():
+                pass
             with self._cond:
                 item, earliest = self._take_ready()
                 if item is None and earliest is None:
@@ -253,11 +288,16 @@ class Sender:
             thread = threading.Thread(target=self._loop, name=f"chat-sender-{n}", daemon=True)
             thread.start()
             self._threads.append(thread)
+        self._preparer = threading.Thread(target=self._prepare_loop, name="chat-sender-prepare", daemon=True)
+        self._preparer.start()
+        self._threads.append(self._preparer)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Let the workers finish what is queued (within `timeout` seconds), then stop them."""
         with self._cond:
-            deadline_reached = not self._cond.wait_for(lambda: not self._queue and not self._busy, timeout)
+            deadline_reached = not self._cond.wait_for(
+                lambda: not self._queue and not self._busy and not self._preparing, timeout
+            )
             self._running = False
             self._cond.notify_all()
         if deadline_reached:
@@ -271,6 +311,7 @@ class Sender:
         with self._cond:
             self._running = False
             self._queue.clear()
+            self._preparing.clear()
             self._cond.notify_all()
 
     def _loop(self) -> None:
@@ -321,12 +362,6 @@ class Sender:
 
     def _execute(self, item: Outgoing) -> None:
         item.attempts += 1
-        if item.prepare is not None:
-            prepare, item.prepare = item.prepare, None
-            try:
-                item.write = prepare(item.write)
-            except Exception:  # a write that cannot be completed goes out as it was queued
-                log.exception("completing a %s failed", type(item.write).__name__)
         write = item.write
         try:
             if item.key is not None and item.reconcile_first and isinstance(write, PostMessage):

@@ -10,11 +10,20 @@ import argparse
 
 from bot.agenda.problems import count
 from bot.agenda.validate import summarize
-from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments, load_from_args, print_problems
+from bot.commands.common import (
+    EXIT_INVALID,
+    EXIT_OK,
+    add_database_argument,
+    add_schedule_arguments,
+    load_from_args,
+    print_problems,
+    speaker_answer_lines,
+)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_schedule_arguments(parser)
+    add_database_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -23,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     errors, warnings = count(result.problems, result.omitted)
     if result.agenda is not None:
         for line in summarize(result.agenda).lines(result.agenda):
+            print(line)
+        for line in speaker_answer_lines(result.agenda, args.db):
             print(line)
     verdict = "invalid" if errors or result.agenda is None else "valid"
     counts = f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}"

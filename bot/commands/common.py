@@ -95,3 +95,38 @@ def require_valid(result: LoadResult) -> Agenda | None:
     if warnings:
         print(f"webinar-bot: {warnings} warning(s); `webinar-bot check` lists them", file=sys.stderr)
     return result.agenda
+
+
+def add_database_argument(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--db", metavar="URL", help="the bot's database: also show what speakers answered in chat"
+    )
+
+
+def speaker_answer_lines(agenda: Agenda, url: str | None) -> list[str]:
+    """What each speaker "to be confirmed" answered in chat, from the bot's database (`--db`)."""
+    unconfirmed = {key: s for key, s in agenda.speakers.items() if not s.confirmed}
+    if not unconfirmed:
+        return []
+    answers = {}
+    if url:
+        from bot.runtime.schedule import webinar_key
+        from bot.store.db import StoreUnavailable, create_schema, make_engine
+        from bot.store.people import SpeakerAnswers
+
+        try:
+            engine = make_engine(url)
+            create_schema(engine)
+            answers = SpeakerAnswers(engine, webinar_key(agenda)).all()
+            engine.dispose()
+        except StoreUnavailable as exc:
+            return [f"speakers' answers: {exc}"]
+    lines = []
+    for key, speaker in unconfirmed.items():
+        answer = answers.get(key)
+        if answer is not None and answer.answer and answer.answered_at is not None:
+            day = answer.answered_at.astimezone(agenda.tz)
+            lines.append(f"  {speaker.name}: {answer.answer} in chat on {day.day} {day:%b}")
+        else:
+            lines.append(f"  {speaker.name}: to be confirmed")
+    return ["speakers to be confirmed:", *lines]

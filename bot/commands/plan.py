@@ -12,10 +12,12 @@ from bot.agenda.model import Agenda
 from bot.commands.common import (
     EXIT_INVALID,
     EXIT_OK,
+    add_database_argument,
     add_schedule_arguments,
     load_from_args,
     renderer_for,
     require_valid,
+    speaker_answer_lines,
 )
 from bot.messages.cues import render_cue
 from bot.messages.render import Renderer
@@ -31,6 +33,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print one JSON array: id, at (ISO 8601 with offset), kind, audience, text",
     )
+    add_database_argument(parser)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -43,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(plan_json(agenda, cues, renderer), ensure_ascii=False, indent=2))
     else:
         print(plan_table(agenda, cues, renderer, shutil.get_terminal_size((120, 24)).columns))
+        for line in speaker_answer_lines(agenda, args.db):
+            print(line)
     return EXIT_OK
 
 

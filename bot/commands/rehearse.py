@@ -32,6 +32,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="K",
         help="K simulated participants who ask, reply and vote (default: none)",
     )
+    parser.add_argument(
+        "--registrants",
+        type=Path,
+        metavar="FILE.csv",
+        help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail)",
+    )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
 
 
@@ -53,6 +59,7 @@ def run(args: argparse.Namespace) -> int:
         quiet=args.quiet,
         width=shutil.get_terminal_size((120, 24)).columns,
         crowd=max(args.crowd, 0),
+        registrants=getattr(args, "registrants", None),
     )
     tune_interpreter()
     try:

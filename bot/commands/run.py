@@ -34,6 +34,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--crowd", type=int, default=0, metavar="K", help="for a rehearsal: simulated participants"
     )
+    parser.add_argument(
+        "--registrants", type=Path, metavar="FILE.csv", help="for a rehearsal: the list of registrants"
+    )
     parser.add_argument("--quiet", action="store_true", help="for a rehearsal: print only the summary")
 
 

@@ -13,12 +13,14 @@ import logging
 import queue
 import threading
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 from bot.chat.port import ChatError, ChatPort
 from bot.clock import Clock
 from bot.store.names import NameStore
 
 log = logging.getLogger(__name__)
+PARALLEL_LOOKUPS = 5  # a digest's ten names in two round trips, well inside Tier 4's bursts
 
 
 class NameBook:
@@ -40,6 +42,14 @@ class NameBook:
     def stop(self) -> None:
         self._queue.put(None)
 
+    def profile(self, person: str) -> tuple[str | None, str | None]:
+        """A person's (locale, time zone) from their chat profile; (None, None) when it cannot be read."""
+        try:
+            found = self.chat.find_person(person)
+        except ChatError:
+            return None, None
+        return (found.locale, found.timezone) if found is not None else (None, None)
+
     def known(self, person: str) -> str | None:
         with self._lock:
             return self._names.get(person)
@@ -58,10 +68,14 @@ class NameBook:
         self._queue.put(person)
 
     def ensure(self, people: Iterable[str]) -> None:
-        """Look up, now, every name not yet known (for a message about to show them)."""
-        for person in people:
-            if self.known(person) is None:
+        """Look up, now and side by side, every name not yet known (for a message about to show them)."""
+        unknown = list(dict.fromkeys(p for p in people if self.known(p) is None))
+        if len(unknown) <= 1:
+            for person in unknown:
                 self._lookup(person)
+            return
+        with ThreadPoolExecutor(max_workers=min(len(unknown), PARALLEL_LOOKUPS)) as pool:
+            list(pool.map(self._lookup, unknown))
 
     def resolve_now(self) -> None:
         """Look up everything queued so far, in this thread (tests)."""

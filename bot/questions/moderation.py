@@ -15,7 +15,7 @@ from bot.chat.form import Form
 from bot.chat.inbound import Pressed
 from bot.chat.markup import compose
 from bot.chat.message import ChannelLink, Inlines, Message, first_line
-from bot.chat.port import DeleteMessage, OpenForm, PostMessage, PublishHome, React, UpdateMessage, Upload
+from bot.chat.port import DeleteMessage, OpenForm, PostMessage, React, UpdateMessage, Upload
 from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
 from bot.people.names import NameBook
@@ -57,7 +57,6 @@ class Moderation:
         self.places = places
         self.webinar = webinar
         self.clock = clock
-        self.home_viewers: set[str] = set()
 
     # -- the digest -------------------------------------------------------------------------------
 
@@ -165,7 +164,6 @@ class Moderation:
                 Priority.REPLY,
                 coalesce=f"digest:{event.ref.conversation}:{event.ref.id}",
             )
-        self.refresh_homes()
         return reply
 
     def show_all(self, event: Pressed) -> None:
@@ -180,35 +178,20 @@ class Moderation:
     # -- App Home -----------------------------------------------------------------------------------
 
     def home(self, person: str) -> Message:
+        """The questions part of a person's home view: how to ask, or (moderators) the live list."""
         agenda = self.webinar.agenda
         emoji = agenda.settings.vote_emoji
         if not self.places.is_moderator(person):
-            channel = (
-                ChannelLink(
-                    agenda.channels.questions if agenda.channels else "questions",
-                    self.places.channel("questions"),
-                ),
-            )
+            name = agenda.channels.questions if agenda.channels else "questions"
+            channel = (ChannelLink(name, self.places.channel("questions")),)
             return views.home_for_participant(agenda.title, channel, emoji)
         parts = []
         for key, title in self.threads.titles().items():
             total = self.desk.count(key)
             if total:
-                parts.append(
-                    self.digest(
-                        key, compose("*{title}* ({total})", title=title, total=total), limit=views.HOME_TOP
-                    )
-                )
+                heading = compose("*{title}* ({total})", title=title, total=total)
+                parts.append(self.digest(key, heading, limit=views.HOME_TOP))
         return views.home_for_moderator(parts)
-
-    def publish_home(self, person: str) -> None:
-        if self.places.is_moderator(person):
-            self.home_viewers.add(person)
-        self.sender.send(PublishHome(person, self.home(person)), Priority.PANEL, coalesce=f"home:{person}")
-
-    def refresh_homes(self) -> None:
-        for person in list(self.home_viewers):
-            self.publish_home(person)
 
     # -- the report and reveal ----------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.questions.model import GENERAL, Question, QuestionStatus, SessionInfo, WebinarInfo
+from bot.spreadsheet import spreadsheet_safe
 
 FORMATS = ("md", "csv", "json")
 
@@ -104,16 +105,6 @@ def rows(
                 }
             )
     return result
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_safe(value: object) -> object:
-    """A CSV cell a spreadsheet will show, not run: text that starts like a formula gets a leading `'`."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def render(

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from bot.agenda.durations import format_duration
 from bot.agenda.model import Agenda, Reminder
 from bot.agenda.shift import shift_to_day
+from bot.timeline.planner import plan
 
 STEP = timedelta(seconds=20)
 
@@ -37,7 +38,12 @@ def prepare(agenda: Agenda, today: date) -> Prepared:
         compressed[id(reminder)] = replace(reminder, before=new_before, at=None)
         notes[reminder.template] = f"{format_duration(start - when)} before, compressed"
     reminders = tuple(compressed.get(id(r), r) for r in moved.reminders)
-    rehearsed = replace(moved, reminders=reminders)
-    earliest = min((r.instant(start) for r in reminders), default=start)
+    settings = moved.settings
+    if any(not s.confirmed for s in moved.speakers.values()) and settings.confirm_before > keep_within:
+        # Asking speakers to confirm, a week ahead, comes first in the lead-in, then the reminders.
+        settings = replace(settings, confirm_before=keep_within + STEP * (len(far) + 2))
+        notes["confirm_request"] = f"{format_duration(moved.settings.confirm_before)} before, compressed"
+    rehearsed = replace(moved, reminders=reminders, settings=settings)
+    earliest = min((cue.at for cue in plan(rehearsed)), default=start)  # the first thing the bot says
     origin = min(earliest, start - timedelta(minutes=1)) - timedelta(seconds=30)
     return Prepared(rehearsed, origin, notes)

@@ -7,25 +7,31 @@ import shutil
 import tempfile
 import threading
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import TextIO
 
 from bot.agenda.load import load_schedule
-from bot.agenda.model import Agenda
+from bot.agenda.model import MODES, Agenda
 from bot.agenda.problems import ScheduleUnreadable
 from bot.clock import ScaledClock
 from bot.config import Settings
+from bot.files import Unreadable, read_user_text
 from bot.launch import BotError, LaunchOptions, RunningBot, launch
 from bot.localslack import LocalSlack
+from bot.localslack.workspace import User
 from bot.manifest import bot_events
+from bot.people.csv_import import parse_registrants
 from bot.rehearsal.console import ChatConsole
 from bot.rehearsal.crowd import Crowd, Tally
 from bot.rehearsal.prepare import Prepared, prepare
 from bot.rehearsal.script import ScriptStep, load_script
 from bot.rehearsal.summary import Summary, summarize
 from bot.rehearsal.workspace import rehearsal_workspace
+from bot.runtime.schedule import webinar_key
 from bot.slack.mrkdwn import to_plain
+from bot.store.db import create_schema, make_engine
+from bot.store.people import RegistrantStore
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,7 @@ class RehearsalOptions:
     quiet: bool = False
     width: int = 120
     crowd: int = 0
+    registrants: Path | None = None
 
 
 @dataclass
@@ -58,6 +65,7 @@ class Rehearsal:
         self.options = options
         self.out = out
         self._done = threading.Event()
+        self.registered = 0
 
     def _prepare(self) -> Prepared:
         result = load_schedule(self.options.schedule, self.options.defaults)
@@ -97,6 +105,8 @@ class Rehearsal:
                 database_url=f"sqlite:///{folder / 'rehearsal.db'}",
             )
             self._header(agenda, prepared)
+            if self.options.registrants is not None:
+                self._register(agenda, slack, settings.database_url, prepared.origin)
             if not self.options.quiet:
                 ChatConsole(slack, agenda.tz, self.out, self.options.width, prepared.notes).attach()
             options = LaunchOptions(
@@ -114,6 +124,7 @@ class Rehearsal:
                 threading.Thread(target=crowd.run, args=(self._done,), name="crowd", daemon=True).start()
             bot.wait_until_finished(self._done)
             summary = summarize(bot.webinar.outbox.entries(), slack.transcript, self.options.speed)
+            summary.registrants = self.registered
             return RehearsalResult(summary, agenda, bot, slack, crowd.settle() if crowd else None)
         finally:
             self._done.set()
@@ -121,6 +132,39 @@ class Rehearsal:
                 bot.stop()
             slack.stop()
             shutil.rmtree(folder, ignore_errors=True)
+
+    def _register(self, agenda: Agenda, slack: LocalSlack, database: str, at: datetime) -> None:
+        """The organisers' list, in the rehearsal's database: each e-mail a user of the stand-in
+        (created when the workspace has none), registered before the rehearsal's first cue."""
+        assert self.options.registrants is not None
+        text = read_user_text(self.options.registrants, "registrant list")
+        if isinstance(text, Unreadable):
+            raise BotError(str(text))
+        parsed = parse_registrants(text, agenda.registration.modes if agenda.registration else MODES)
+        if parsed.fatal:
+            raise BotError(f"{self.options.registrants} {parsed.fatal}")
+        for problem in parsed.problems:
+            print(f"  ({self.options.registrants}: {problem})", file=self.out)
+        engine = make_engine(database)
+        create_schema(engine)
+        store = RegistrantStore(engine, webinar_key(agenda))
+        workspace = slack.workspace
+        for row in parsed.rows:
+            details = row.details
+            if details.email and workspace.find_user(details.email) is None:
+                workspace.add_user(
+                    User(
+                        id=workspace.ids.new("U"),
+                        name=details.email.split("@")[0],
+                        real_name=details.name,
+                        email=details.email,
+                        tz=details.timezone or agenda.timezone,
+                        locale={"fr": "fr-FR", "es": "es-ES"}.get(details.language or "", "en-US"),
+                    )
+                )
+            store.save(details, at - timedelta(seconds=1), source="import")
+        self.registered = len(store.all())
+        engine.dispose()
 
     def _header(self, agenda: Agenda, prepared: Prepared) -> None:
         start = agenda.start.astimezone(agenda.tz)

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 
 from bot.localslack.transcript import Transcript
 from bot.store.outbox import OutboxEntry, OutboxStatus
+from bot.timeline.cue import REGISTRANT_PREFIX
 
+DM_COUNTS = ("planned", "sent", "missing", "duplicated")
 ON_TIME = timedelta(seconds=1)  # of agenda time...
 ON_TIME_REAL = 0.05  # ...or 50 ms of real time, whichever is longer: at 300x an agenda second is 3 ms
 
@@ -30,6 +32,8 @@ class Summary:
     duplicated_ids: list[str] = field(default_factory=list)
     withdrawn_why: dict[str, int] = field(default_factory=dict)
     latencies: list[float] = field(default_factory=list)  # agenda seconds, cue instant to receipt
+    registrants: int = 0
+    dms: dict[str, int] = field(default_factory=lambda: dict.fromkeys(DM_COUNTS, 0))  # registrants' DMs
 
     @property
     def clean(self) -> bool:
@@ -48,6 +52,9 @@ class Summary:
             f"missing: {self.missing}",
             f"duplicated: {self.duplicated}",
         ]
+        if self.registrants or self.dms["planned"]:
+            counts = ", ".join(f"{what} {self.dms[what]}" for what in DM_COUNTS)
+            text.append(f"registrants: {self.registrants}; their direct messages: {counts}")
         text += [f"  withdrawn after {why}: {count}" for why, count in sorted(self.withdrawn_why.items())][:5]
         text += [f"  missing: {cue_id}" for cue_id in self.missing_ids[:10]]
         text += [f"  duplicated: {cue_id}" for cue_id in self.duplicated_ids[:10]]
@@ -76,6 +83,10 @@ def summarize(entries: list[OutboxEntry], transcript: Transcript, speed: float =
     on_time = max(ON_TIME, timedelta(seconds=ON_TIME_REAL * speed))
     for entry in entries:
         times = seen.get(entry.cue_id, [])
+        if entry.audience.startswith(REGISTRANT_PREFIX) and entry.status is not OutboxStatus.VOID:
+            summary.dms["planned"] += 1
+            summary.dms["sent" if times else "missing"] += 1
+            summary.dms["duplicated"] += len(times) > 1
         if entry.status is OutboxStatus.VOID and not times:
             summary.withdrawn += 1
             why = (entry.error or "a change").removeprefix("moot after: ")

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from bot.chat.markup import compose
 from bot.chat.message import ChannelLink, Mention, Message, Text
+from bot.chat.refs import Handle
 from bot.people.directory import Directory
 from bot.people.names import NameBook
+from bot.people.registration import RegistrationDesk
 from bot.questions.moderation import Moderation
 from bot.runtime.backstage import Backstage, plural
 from bot.runtime.controls import HELP, STEERING, Control, ControlError, parse_control
@@ -30,6 +32,7 @@ class WebinarCommands:
         backstage: Backstage,
         panel: ControlPanel,
         names: NameBook,
+        registration: RegistrationDesk,
     ) -> None:
         self.session = session
         self.replanner = replanner
@@ -38,6 +41,7 @@ class WebinarCommands:
         self.backstage = backstage
         self.panel = panel
         self.names = names
+        self.registration = registration
 
     def who(self, person: str) -> Mention:
         return Mention(self.names.name(person), person)
@@ -57,8 +61,9 @@ class WebinarCommands:
             )
         )
 
-    def run(self, person: str, text: str) -> Message:
-        """The reply (for `person` only) to `/webinar TEXT` or a panel button carrying TEXT."""
+    def run(self, person: str, text: str, handle: Handle | None = None) -> Message:
+        """The reply (for `person` only) to `/webinar TEXT` or a panel button carrying TEXT; `handle`
+        is the interaction, for what opens a form."""
         try:
             control = parse_control(text)
         except ControlError as exc:
@@ -69,6 +74,12 @@ class WebinarCommands:
             return self.panel.status_message()
         if control.action == "questions":
             return self.moderation.questions_reply(control.target, person)
+        if control.action == "forget":
+            return self.registration.forget(person, control.target)
+        if control.action == "register":
+            if handle is None:
+                return Message(compose("Use `/webinar register` to register."))
+            return self.registration.open_form(person, handle) or Message(compose("Opening the form…"))
         if control.action in MODERATORS_ONLY and not self.directory.is_moderator(person):
             return self.refusal()
         if control.action == "report":

@@ -21,7 +21,7 @@ from bot.timeline.adjustments import Pause
 from bot.timeline.units import PlacedUnit, Placement, place_units
 
 STEERING = ("start", "next", "delay", "extend", "pause", "resume", "skip", "mute", "unmute")
-VIEWING = ("status", "questions", "report", "reveal", "help")
+VIEWING = ("status", "questions", "report", "reveal", "help", "register", "forget")
 ALIASES = {
     "go": "start",
     "begin": "start",
@@ -42,7 +42,9 @@ HELP = """\
 `/webinar skip [item]` skip the slot up next (or the one named)
 `/webinar mute KIND` / `unmute KIND` stop or restart a kind of cue (item_start, standby, ...)
 `/webinar questions [session]` the questions, ranked · `/webinar report` the questions report
-`/webinar reveal N` who asked anonymous question N (moderators; logged in backstage)"""
+`/webinar reveal N` who asked anonymous question N (moderators; logged in backstage)
+`/webinar register` register for the webinar (or change your registration)
+`/webinar forget me` remove your personal data · `/webinar forget NAME` (moderators) someone's"""
 
 
 class ControlError(ValueError):

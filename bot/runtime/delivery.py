@@ -20,9 +20,12 @@ from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
 from bot.messages.cues import render_cue, with_user_ids
 from bot.messages.texts import Texts
+from bot.people.actions import cue_buttons
+from bot.people.book import People
 from bot.people.directory import Directory
+from bot.people.views import LANGUAGE_NAMES
 from bot.store.outbox import Outbox
-from bot.timeline.cue import Cue, audience_speaker
+from bot.timeline.cue import Cue, audience_registrant, audience_speaker
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +44,7 @@ class CueDelivery:
         webinar: AgendaSource,
         texts: Texts,
         directory: Directory,
+        people: People,
         sender: Sender,
         outbox: Outbox,
         clock: Clock,
@@ -48,6 +52,7 @@ class CueDelivery:
         self.webinar = webinar
         self.texts = texts
         self.directory = directory
+        self.people = people
         self.sender = sender
         self.outbox = outbox
         self.clock = clock
@@ -56,6 +61,12 @@ class CueDelivery:
 
     def destination(self, cue: Cue) -> tuple[str, str | None]:
         """(conversation, name of the speaker it was meant for when they could not be reached)."""
+        registrant = audience_registrant(cue.audience)
+        if registrant is not None:
+            person = self.people.person_of(registrant)
+            if person is None:
+                raise KeyError(f"registrant {registrant} has no chat account (or cancelled)")
+            return self.directory.direct(person), None
         speaker = audience_speaker(cue.audience)
         if speaker is not None:
             person = self.directory.speaker(speaker)
@@ -71,6 +82,9 @@ class CueDelivery:
             "channel_ids": dict(resolution.channels),
             "sent_ts": int(self.clock.now().timestamp()),
         }
+        registrant = audience_registrant(cue.audience)
+        if registrant is not None:
+            extra["registrant"] = self._registrant(registrant)
         context_cue = Cue(
             cue.id,
             cue.at,
@@ -81,7 +95,27 @@ class CueDelivery:
             with_user_ids(dict(cue.context), resolution.speakers),
             cue.anchor,
         )
-        return render_cue(self.texts.renderer, context_cue, extra)
+        message = render_cue(self.texts.renderer, context_cue, extra)
+        buttons = cue_buttons(cue, self.people.state())
+        return Message(message.text, message.context, buttons, message.sections) if buttons else message
+
+    def _registrant(self, key: str) -> dict[str, Any]:
+        """What a registrant's own messages may show them (their own details, nobody else's)."""
+        found = self.people.registrants.get(key)
+        if found is None:
+            return {}
+        return {
+            "name": found.name,
+            "title": found.title,
+            "organisation": found.organisation,
+            "phone": found.phone,
+            "mode": found.mode,
+            "language": found.language,
+            "language_name": LANGUAGE_NAMES.get(found.language or "", LANGUAGE_NAMES["en"]),
+            "timezone": found.timezone,
+            "source": found.source,
+            "confirmed": found.confirmed_at is not None,
+        }
 
     def _completer(self, cue: Cue) -> Callable[[Write], Write] | None:
         """What completes this cue's message on the sending thread (the digest's questions), if anything."""

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot.agenda.durations import format_duration
+from bot.agenda.model import Agenda
 from bot.chat.markup import compose
 from bot.chat.message import Button, Message
 from bot.chat.port import MessageRef, PostMessage, UpdateMessage
@@ -19,6 +20,7 @@ from bot.chat.sender import Outcome, Priority, Sender
 from bot.messages.cues import with_user_ids
 from bot.messages.dates import time_run
 from bot.messages.texts import Texts
+from bot.people.book import People
 from bot.people.directory import Directory
 from bot.runtime.debounce import Debounced
 from bot.runtime.session import LiveSession
@@ -70,6 +72,34 @@ def status_context(report: Status, muted: frozenset[str]) -> dict[str, Any]:
     }
 
 
+def people_context(agenda: Agenda, people: People) -> dict[str, Any]:
+    """Counts, open connection requests and what speakers to be confirmed answered (moderators' view)."""
+    context: dict[str, Any] = dict(people.registrants.counts())
+    requests = people.requests.open()
+    context["open_requests"] = len(requests)
+    listed = []
+    for request in requests[:5]:
+        registrant = people.registrants.get(request.registrant) if request.registrant else None
+        listed.append({"who": registrant.name if registrant else "someone", "missing": request.missing[:60]})
+    context["requests"] = listed
+    answers = people.answers.all()
+    speakers = []
+    for key, speaker in agenda.speakers.items():
+        if speaker.confirmed:
+            continue
+        answer = answers.get(key)
+        at = answer.answered_at if answer is not None else None
+        speakers.append(
+            {
+                "name": speaker.name,
+                "answer": answer.answer if answer is not None else None,
+                "at_ts": int(at.timestamp()) if at is not None else 0,
+            }
+        )
+    context["speakers"] = speakers
+    return context
+
+
 def control_action(control: str) -> str:
     return ACTION_PREFIX + control.replace(" ", "_")
 
@@ -96,12 +126,14 @@ class ControlPanel:
         session: LiveSession,
         texts: Texts,
         directory: Directory,
+        people: People,
         sender: Sender,
         min_interval: float = 0.5,
     ) -> None:
         self.session = session
         self.texts = texts
         self.directory = directory
+        self.people = people
         self.sender = sender
         state = session.state
         self.ref: MessageRef | None = (
@@ -119,6 +151,7 @@ class ControlPanel:
         context = {
             "webinar": {"title": agenda.title, "timezone": agenda.timezone},
             "status": status_context(self.session.status(), self.session.state.adjustments.muted),
+            "people": people_context(agenda, self.people),
         }
         return self.texts.renderer.render("panel", with_user_ids(context, self.directory.speakers))
 

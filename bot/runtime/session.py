@@ -10,11 +10,13 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from bot.agenda.diff import describe_changes
 from bot.agenda.model import Agenda
 from bot.chat.port import MessageRef
 from bot.clock import Clock
+from bot.people.state import NOBODY, PeopleState
 from bot.runtime.controls import Control, ControlError, Outcome, apply_control
 from bot.runtime.live import LiveState
 from bot.runtime.status import Status, status
@@ -35,12 +37,29 @@ class ControlReply:
     changed: bool = False
 
 
+class PeopleSource(Protocol):
+    def state(self) -> PeopleState: ...
+
+
+class _Nobody:
+    def state(self) -> PeopleState:
+        return NOBODY
+
+
 class LiveSession:
-    def __init__(self, agenda: Agenda, clock: Clock, states: LiveStateStore, control_log: ControlLog) -> None:
+    def __init__(
+        self,
+        agenda: Agenda,
+        clock: Clock,
+        states: LiveStateStore,
+        control_log: ControlLog,
+        people: PeopleSource | None = None,
+    ) -> None:
         self._agenda = agenda
         self.clock = clock
         self.states = states
         self.control_log = control_log
+        self.people = people or _Nobody()
         self._state = LiveState()
         self._version: int | None = None
         self._lock = threading.RLock()
@@ -75,7 +94,7 @@ class LiveSession:
 
     def plan(self) -> list[Cue]:
         with self._lock:
-            return plan(self._agenda, self._state.adjustments, self._state.notices)
+            return plan(self._agenda, self._state.adjustments, self._state.notices, self.people.state())
 
     def placement(self) -> Placement:
         with self._lock:

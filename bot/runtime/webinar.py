@@ -23,16 +23,21 @@ from bot.chat.sender import Sender
 from bot.clock import Clock
 from bot.kinds import Kind
 from bot.messages.texts import Texts
+from bot.people.book import People
 from bot.people.directory import Directory, resolve
+from bot.people.help import ConnectionHelp
 from bot.people.names import NameBook
+from bot.people.registration import RegistrationDesk
+from bot.people.speakers import SpeakerDesk
 from bot.questions.desk import QuestionDesk
 from bot.questions.intake import Intake
 from bot.questions.moderation import Moderation
 from bot.questions.threads import Threads
-from bot.runtime.backstage import Backstage
+from bot.runtime.backstage import Backstage, plural
 from bot.runtime.commands import WebinarCommands
-from bot.runtime.cue_runner import STARTUP, CueRunner
+from bot.runtime.cue_runner import STARTUP, Cause, CueRunner
 from bot.runtime.delivery import CueDelivery
+from bot.runtime.home import AppHome
 from bot.runtime.inbox import WebinarInbox
 from bot.runtime.panel import ControlPanel
 from bot.runtime.planning import Replanner
@@ -44,6 +49,7 @@ from bot.store.control_log import ControlLog
 from bot.store.live_state import LiveStateStore
 from bot.store.names import NameStore
 from bot.store.outbox import Outbox
+from bot.store.people import ConnectionRequests, RegistrantStore, SpeakerAnswers
 from bot.store.questions import QuestionStore
 from bot.timeline.cue import Cue, cue_id
 
@@ -98,6 +104,8 @@ class Webinar:
     commands: WebinarCommands
     inbox: WebinarInbox
     reload: ScheduleReload
+    people: People
+    registration: RegistrationDesk
     parts: list[Part] = field(default_factory=list)
     flush_seconds: float = 5.0
     _stopped: bool = False
@@ -106,10 +114,17 @@ class Webinar:
         """Say so in backstage, apply the plan, recover what a crash left, then run the parts."""
         agenda = self.session.agenda
         platform = self.directory.chat.platform
-        self.backstage.running(
-            agenda.title, len(self.session.plan()), self.directory.resolution.report(agenda, platform)
-        )
+        matching = self.people.match(self.directory.chat)
+        unresolved = self.directory.resolution.report(agenda, platform)
+        if matching.unmatched:
+            unresolved = [
+                *unresolved,
+                f"{plural(len(matching.unmatched), 'registrant')} with no {platform} account for their "
+                "e-mail: they get no direct messages (`webinar-bot registrants export` lists them)",
+            ]
+        self.backstage.running(agenda.title, len(self.session.plan()), unresolved)
         self.replanner.replan(STARTUP)
+        self.registration.welcome()
         self.runner.recover_in_flight()
         self.threads.recover()
         self.parts = self._parts(background, watch)
@@ -190,25 +205,40 @@ def build_webinar(
     texts = Texts(source.templates, agenda)
     outbox = Outbox(engine, key)
     questions = QuestionStore(engine, key)
-    session = LiveSession(agenda, clock, LiveStateStore(engine, key), ControlLog(engine, key))
+    people = People(
+        RegistrantStore(engine, key), SpeakerAnswers(engine, key), ConnectionRequests(engine, key), clock
+    )
+    session = LiveSession(agenda, clock, LiveStateStore(engine, key), ControlLog(engine, key), people)
     session.load()
     sender = Sender(chat, clock)
-    delivery = CueDelivery(session, texts, directory, sender, outbox, clock)
+    delivery = CueDelivery(session, texts, directory, people, sender, outbox, clock)
     backstage = Backstage(directory, sender)
 
     def report_missed(cues: list[Cue]) -> None:
         backstage.missed(cues, session.agenda.tz)
 
     runner = CueRunner(ClockScheduler(clock), outbox, clock, delivery.deliver, report_missed)
-    panel = ControlPanel(session, texts, directory, sender)
+    panel = ControlPanel(session, texts, directory, people, sender)
     replanner = Replanner(session, runner, panel)
     names = NameBook(chat, NameStore(engine), clock)
     desk = QuestionDesk(questions, clock, session)
     threads = Threads(questions, sender, chat, CueThreadOpener(runner), session, directory, clock)
     intake = Intake(desk, threads, sender, names, directory, clock)
     moderation = Moderation(desk, threads, sender, names, directory, session, clock)
-    commands = WebinarCommands(session, replanner, directory, moderation, backstage, panel, names)
-    inbox = WebinarInbox(commands, intake, moderation, directory, sender)
+
+    def plan_changed(reason: str) -> None:
+        replanner.replan(Cause(reason))
+
+    registration = RegistrationDesk(session, people, sender, directory, names, clock, plan_changed)
+    speakers = SpeakerDesk(session, people, sender, directory, clock, plan_changed)
+    help_desk = ConnectionHelp(people, sender, directory, names, clock)
+    commands = WebinarCommands(
+        session, replanner, directory, moderation, backstage, panel, names, registration
+    )
+    home = AppHome(moderation, registration, people, directory, sender)
+    inbox = WebinarInbox(
+        commands, intake, moderation, directory, sender, registration, speakers, help_desk, home
+    )
     reload = ScheduleReload(source, key, session, directory, texts, questions, replanner, backstage)
 
     def after_cue(cue: Cue, ref: MessageRef) -> None:
@@ -245,4 +275,6 @@ def build_webinar(
         commands,
         inbox,
         reload,
+        people,
+        registration,
     )

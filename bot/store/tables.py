@@ -188,3 +188,62 @@ loose_votes = Table(
     Column("user_id", String(64), primary_key=True),
     Column("voted_at", UtcDateTime(), nullable=False),
 )
+
+# -- people -------------------------------------------------------------------------------------
+
+# Registrants, the personal data the bot keeps: shown only to moderators and in the export, removed
+# by `/webinar forget` (the row keeps its random key and mode, so counts and cue ids stay whole).
+registrants = Table(
+    "registrants",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("key", String(40), primary_key=True),
+    Column("email", String(254)),
+    Column("person", String(200)),
+    Column("name", Text, nullable=False),
+    Column("title", Text, nullable=False, default=""),
+    Column("organisation", Text, nullable=False, default=""),
+    Column("phone", String(40), nullable=False, default=""),
+    Column("mode", String(16), nullable=False),
+    Column("language", String(8)),
+    Column("timezone", String(64)),
+    Column("source", String(16), nullable=False),
+    Column("registered_at", UtcDateTime(), nullable=False),
+    Column("confirmed_at", UtcDateTime()),
+    Column("checked_in_at", UtcDateTime()),
+    Column("cancelled_at", UtcDateTime()),
+    Column("forgotten_at", UtcDateTime()),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_registrants_email", registrants.c.webinar, registrants.c.email)
+Index("ix_registrants_person", registrants.c.webinar, registrants.c.person)
+
+# A registrant's "my connection doesn't meet the requirements", and what the moderators did about it.
+connection_requests = Table(
+    "connection_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("webinar", String(WEBINAR), nullable=False),
+    Column("registrant", String(40)),
+    Column("person", String(200), nullable=False),
+    Column("missing", Text, nullable=False),
+    Column("location", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("handled_by", String(200)),
+    Column("channel", String(64)),
+    Column("ts", String(64)),
+    Column("created_at", UtcDateTime(), nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+Index("ix_connection_requests_webinar", connection_requests.c.webinar, connection_requests.c.status)
+
+# What speakers said: confirmed or declined in chat, and checked in on the day.
+speaker_answers = Table(
+    "speaker_answers",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("speaker", String(200), primary_key=True),
+    Column("answer", String(16)),  # "confirmed", "declined" or None
+    Column("answered_at", UtcDateTime()),
+    Column("checked_in_at", UtcDateTime()),
+)

@@ -15,6 +15,7 @@ from bot.kinds import Kind, grace_for, policy
 
 CHANNEL_AUDIENCES = ("announcements", "questions", "backstage")
 SPEAKER_PREFIX = "speaker:"
+REGISTRANT_PREFIX = "registrant:"
 
 
 def speaker_audience(key: str) -> str:
@@ -24,6 +25,15 @@ def speaker_audience(key: str) -> str:
 def audience_speaker(audience: str) -> str | None:
     """The speaker key of a `speaker:<key>` audience, else None."""
     return audience[len(SPEAKER_PREFIX) :] if audience.startswith(SPEAKER_PREFIX) else None
+
+
+def registrant_audience(key: str) -> str:
+    return f"{REGISTRANT_PREFIX}{key}"
+
+
+def audience_registrant(audience: str) -> str | None:
+    """The registrant key of a `registrant:<key>` audience, else None."""
+    return audience[len(REGISTRANT_PREFIX) :] if audience.startswith(REGISTRANT_PREFIX) else None
 
 
 def cue_id(kind: Kind, subject: str, audience: str) -> str:

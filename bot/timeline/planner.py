@@ -13,22 +13,32 @@ from typing import Any
 from bot.agenda.durations import format_duration
 from bot.agenda.model import Agenda, Item, Session
 from bot.kinds import Kind
+from bot.people.state import NOBODY, PeopleState
 from bot.timeline.adjustments import NO_ADJUSTMENTS, Adjustments
 from bot.timeline.changes import Notice
-from bot.timeline.cue import Cue, cue_id, speaker_audience
+from bot.timeline.cue import Cue, cue_id, registrant_audience, speaker_audience
 from bot.timeline.units import PlacedUnit, Placement, place_units, units_of
 
 
 def plan(
-    agenda: Agenda, adjustments: Adjustments = NO_ADJUSTMENTS, notices: Sequence[Notice] = ()
+    agenda: Agenda,
+    adjustments: Adjustments = NO_ADJUSTMENTS,
+    notices: Sequence[Notice] = (),
+    people: PeopleState = NOBODY,
 ) -> list[Cue]:
     """Every cue of the webinar, ordered by instant (endings before beginnings at one instant);
-    `notices` are the changes of plan decided live (bot.timeline.changes)."""
+    `notices` are the changes of plan decided live (bot.timeline.changes), `people` who registered
+    and what speakers answered."""
     placement = place_units(agenda, adjustments, units_of(agenda))
-    builder = _Builder(agenda, adjustments, placement, notices)
+    builder = _Builder(agenda, adjustments, placement, notices, people)
     cues = [cue for cue in builder.cues() if not builder.muted(cue)]
     cues.sort(key=Cue.sort_key)
     return cues
+
+
+ASK_AGAIN_AFTER = timedelta(days=2)  # a speaker who has not answered is asked once more
+LAST_CALL = timedelta(days=1)  # backstage hears this long before the start if a speaker never answered
+CHECKIN_LEAD = timedelta(minutes=10)  # the check-in question comes this long before it is due
 
 
 def _ts(when: datetime) -> int:
@@ -37,12 +47,18 @@ def _ts(when: datetime) -> int:
 
 class _Builder:
     def __init__(
-        self, agenda: Agenda, adjustments: Adjustments, placement: Placement, notices: Sequence[Notice]
+        self,
+        agenda: Agenda,
+        adjustments: Adjustments,
+        placement: Placement,
+        notices: Sequence[Notice],
+        people: PeopleState,
     ) -> None:
         self.agenda = agenda
         self.adjustments = adjustments
         self.placement = placement
         self.notices = notices
+        self.people = people
         self.settings = agenda.settings
         self.webinar = self._webinar()
         self._mutes: dict[str, frozenset[str]] = {}
@@ -69,6 +85,9 @@ class _Builder:
                 "details": connection.details,
             },
             "vote_emoji": agenda.settings.vote_emoji,
+            "venue": agenda.registration.venue if agenda.registration else "",
+            "requirements": agenda.registration.requirements if agenda.registration else "",
+            "contacts": list(agenda.registration.contacts) if agenda.registration else [],
             "channels": None
             if agenda.channels is None
             else {
@@ -171,6 +190,9 @@ class _Builder:
 
     def cues(self) -> Iterator[Cue]:
         yield from self._reminders()
+        yield from self._registrations()
+        yield from self._speaker_confirmations()
+        yield from self._checkins()
         for notice in self.notices:
             yield self._cue(
                 Kind.SCHEDULE_CHANGE, notice.at, notice.subject, notice.audience, change=dict(notice.change)
@@ -215,19 +237,97 @@ class _Builder:
         yield self._mute_for(self._cue(Kind.ITEM_END, placement.end, last.key, "announcements"), last, None)
 
     def _reminders(self) -> Iterator[Cue]:
+        """Each reminder to its audience: the channel once; online, in-person or all registrants and
+        speakers one direct message each. Someone who registered after a reminder's time gets nothing
+        stale, but does get what is still ahead."""
         start = self.placement.start
-        seen: dict[str, int] = {}
+        seen: dict[tuple[str, str], int] = {}
         for reminder in self.agenda.reminders:
             at = reminder.at if reminder.at is not None else start - reminder.before
-            n = seen[reminder.template] = seen.get(reminder.template, 0) + 1
+            n = seen[(reminder.template, reminder.to)] = seen.get((reminder.template, reminder.to), 0) + 1
             subject = reminder.template if n == 1 else f"{reminder.template}-{n}"
+            before = format_duration(start - at) if at < start else ""
+            for audience, reader in self._reminder_audiences(reminder.to, at):
+                yield self._cue(
+                    Kind.REMINDER, at, subject, audience, reminder.template, before=before, reader=reader
+                )
+
+    def _reminder_audiences(self, to: str, at: datetime) -> Iterator[tuple[str, dict[str, Any] | None]]:
+        if to == "channel":
+            yield "announcements", None
+            return
+        if to == "speakers":
+            for key in self.agenda.speakers:
+                yield speaker_audience(key), None
+            return
+        for attendee in self.people.attendees:
+            if to in ("online", "in_person") and attendee.mode != to:
+                continue
+            if attendee.registered_at > at:
+                continue  # registered after its time: nothing stale
+            reader = {"language": attendee.language, "timezone": attendee.timezone, "mode": attendee.mode}
+            yield registrant_audience(attendee.key), reader
+
+    def _registrations(self) -> Iterator[Cue]:
+        """Each registrant is told what was recorded, once, when they register (or when an imported
+        registration first finds their chat account); useful until the webinar starts."""
+        start = self.placement.start
+        for attendee in self.people.attendees:
             yield self._cue(
-                Kind.REMINDER,
-                at,
-                subject,
-                "announcements",
-                reminder.template,
-                before=format_duration(start - at) if at < start else "",
+                Kind.REGISTERED,
+                min(attendee.registered_at, start),
+                attendee.key,
+                registrant_audience(attendee.key),
+                anchor=start,
+                reader={"language": attendee.language, "timezone": attendee.timezone, "mode": attendee.mode},
+            )
+
+    def _speaker_confirmations(self) -> Iterator[Cue]:
+        """A speaker "to be confirmed" is asked at `confirm_before`, asked again two days on, and
+        backstage hears a day before the webinar if there is still no answer."""
+        start = self.placement.start
+        ahead = self.settings.confirm_before
+        if ahead <= timedelta(0):
+            return
+        last_call = min(LAST_CALL, ahead / 2)  # a short notice (a rehearsal) keeps the same rhythm
+        again = start - ahead + min(ASK_AGAIN_AFTER, (ahead - last_call) / 2)
+        for key, speaker in self.agenda.speakers.items():
+            if speaker.confirmed or key in self.people.answered:
+                continue
+            who = self._speaker(key)
+            audience = speaker_audience(key)
+            yield self._cue(Kind.CONFIRM_REQUEST, start - ahead, key, audience, speaker=who, again=False)
+            if again < start - last_call:
+                subject = f"{key}~again"
+                yield self._cue(Kind.CONFIRM_REQUEST, again, subject, audience, speaker=who, again=True)
+            yield self._cue(Kind.CONFIRM_MISSING, start - last_call, key, "backstage", speaker=who)
+
+    def _checkins(self) -> Iterator[Cue]:
+        """On the day, each speaker is asked to say they are here before their first slot, and a
+        speaker not checked in `checkin_before` it is reported to backstage, once."""
+        before = self.settings.checkin_before
+        if before <= timedelta(0):
+            return
+        first: dict[str, PlacedUnit] = {}
+        for placed in self.placement.units:
+            speaker = placed.unit.speaker
+            if placed.unit.kind == "speaker" and speaker and not placed.skipped:
+                first.setdefault(speaker, placed)
+        for key, placed in first.items():
+            if key in self.people.checked_in or key in self.people.declined:
+                continue
+            info = self._unit(placed)
+            yield self._cue(
+                Kind.CHECKIN, placed.start - before - CHECKIN_LEAD, key, speaker_audience(key), unit=info
+            )
+            yield self._cue(
+                Kind.CHECKIN_MISSING,
+                placed.start - before,
+                key,
+                "backstage",
+                anchor=placed.start,
+                unit=info,
+                speaker=self._speaker(key),
             )
 
     def _unit_cues(

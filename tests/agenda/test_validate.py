@@ -9,6 +9,7 @@ import pytest
 from bot.agenda.load import load_schedule
 from bot.agenda.problems import Problem
 from bot.agenda.validate import summarize
+from bot.messages.render import Renderer
 
 from support import SEED_PANEL, SEED_WEBINAR
 
@@ -16,7 +17,7 @@ Write = Callable[..., Path]
 
 
 def problems_of(path: Path) -> list[Problem]:
-    return load_schedule(path, templates={"connection_guide", "connect_now"}).problems
+    return load_schedule(path, templates=Renderer().names()).problems
 
 
 def errors_of(path: Path) -> list[Problem]:

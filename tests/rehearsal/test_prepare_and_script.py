@@ -38,11 +38,17 @@ def test_the_agenda_moves_to_today_keeping_its_local_times_across_a_dst_change()
 def test_a_week_ahead_reminder_is_compressed_into_the_lead_in_before_connect_now() -> None:
     prepared = prepare(seed(), TODAY)
     start = prepared.agenda.start
-    guide, connect = prepared.agenda.reminders
+    reminders = {(r.template, r.to): r for r in prepared.agenda.reminders}
+    guide, connect = reminders[("connection_guide", "channel")], reminders[("connect_now", "channel")]
     assert connect.instant(start) == start - timedelta(minutes=30)
-    assert start - timedelta(minutes=32) < guide.instant(start) < connect.instant(start)
-    assert prepared.origin < guide.instant(start)
-    assert prepared.notes == {"connection_guide": "7 days before, compressed"}
+    assert reminders[("connect_now", "online")].instant(start) == connect.instant(start)
+    for far in (guide, reminders[("connection_guide", "online")], reminders[("venue", "in_person")]):
+        assert start - timedelta(minutes=32) < far.instant(start) < connect.instant(start)
+        assert prepared.origin < far.instant(start)
+    assert prepared.notes == {
+        "connection_guide": "7 days before, compressed",
+        "venue": "1 day before, compressed",
+    }
     # The whole rehearsal, lead-in included, is about 3.8 minutes at 60x.
     assert (prepared.agenda.end - prepared.origin) / 60 < timedelta(minutes=4)
 

@@ -1,0 +1,87 @@
+"""The webinar's people, as the runtime needs them: registrants and what speakers answered, read from
+the store, matched to chat accounts by e-mail, and summed up for the planner (`PeopleState`)."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+from bot.chat.port import ChatError, ChatPort
+from bot.clock import Clock
+from bot.people.registrants import Registrant
+from bot.people.state import PeopleState
+from bot.store.people import ConnectionRequests, RegistrantStore, SpeakerAnswers
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Matching:
+    matched: tuple[Registrant, ...]
+    unmatched: tuple[Registrant, ...]
+
+
+class People:
+    def __init__(
+        self,
+        registrants: RegistrantStore,
+        answers: SpeakerAnswers,
+        requests: ConnectionRequests,
+        clock: Clock,
+    ) -> None:
+        self.registrants = registrants
+        self.answers = answers
+        self.requests = requests
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._state: PeopleState | None = None
+
+    def state(self) -> PeopleState:
+        """Who the planner plans for (cached until something about people changes)."""
+        with self._lock:
+            if self._state is None:
+                attendees = tuple(a for r in self.registrants.all() if (a := r.attendee()) is not None)
+                answers = self.answers.all()
+                self._state = PeopleState(
+                    attendees,
+                    frozenset(k for k, a in answers.items() if a.answer),
+                    frozenset(k for k, a in answers.items() if a.answer == "declined"),
+                    frozenset(k for k, a in answers.items() if a.checked_in_at is not None),
+                )
+            return self._state
+
+    def changed(self) -> None:
+        with self._lock:
+            self._state = None
+
+    def by_person(self, person: str) -> Registrant | None:
+        return self.registrants.find(person=person)
+
+    def person_of(self, key: str) -> str | None:
+        registrant = self.registrants.get(key)
+        return registrant.person if registrant is not None and registrant.active else None
+
+    def match(self, chat: ChatPort) -> Matching:
+        """Find the chat account of every registrant who has none yet, by their e-mail (all at once:
+        a list of thousands is a few directory pages, not thousands of look-ups)."""
+        waiting = [r for r in self.registrants.all() if not r.person and r.active]
+        emails = {r.email for r in waiting if r.email}
+        try:
+            found = chat.find_people(emails) if emails else {}
+        except ChatError as exc:
+            log.warning("cannot look registrants' e-mails up (%s): they are matched next time", exc.reason)
+            found = {}
+        matched: list[Registrant] = []
+        unmatched: list[Registrant] = []
+        now = self.clock.now()
+        for registrant in waiting:
+            person = found.get((registrant.email or "").lower())
+            if person is None or not person.active:
+                unmatched.append(registrant)
+                continue
+            self.registrants.match(registrant.key, person.id, now)
+            matched.append(registrant)
+        if matched:
+            self.changed()
+        return Matching(tuple(matched), tuple(unmatched))

@@ -1,0 +1,140 @@
+"""Registrants: who said they are coming, how (online or in person), and what they want to be written
+to in. Plain values; the store keeps them, the planner reads `Attendee`s (no personal data) to plan
+each person's reminders.
+
+Identity is by e-mail where the organisers collected one, else by chat account; the key is random,
+so no cue id or log line ever carries anyone's address.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+
+EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
+LANGUAGES = ("en", "fr", "es")
+FIELD_LIMITS = {"name": 200, "title": 200, "organisation": 300, "phone": 40, "email": 254}
+FORMER = "a former participant"
+
+
+def new_key() -> str:
+    return "r" + secrets.token_hex(6)
+
+
+def normal_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def normal_mode(text: str) -> str | None:
+    """`online`, `in_person` (also "in person", "in-person", "présentiel", "presencial"), else None."""
+    word = text.strip().lower().replace("-", "_").replace(" ", "_")
+    aliases = {
+        "online": "online",
+        "remote": "online",
+        "en_ligne": "online",
+        "en_línea": "online",
+        "virtual": "online",
+        "in_person": "in_person",
+        "inperson": "in_person",
+        "on_site": "in_person",
+        "onsite": "in_person",
+        "présentiel": "in_person",
+        "presentiel": "in_person",
+        "presencial": "in_person",
+    }
+    return aliases.get(word)
+
+
+def normal_language(text: str) -> str | None:
+    """`en`, `fr`, `es` from a code or a locale (`fr-CA`, `es_419`) or a name ("French", "español")."""
+    word = text.strip().lower().replace("_", "-")
+    names = {
+        "english": "en",
+        "anglais": "en",
+        "inglés": "en",
+        "french": "fr",
+        "français": "fr",
+        "francés": "fr",
+        "spanish": "es",
+        "español": "es",
+        "espagnol": "es",
+    }
+    if word in names:
+        return names[word]
+    base = word.split("-", 1)[0]
+    return base if base in LANGUAGES else None
+
+
+@dataclass(frozen=True)
+class Registrant:
+    key: str
+    name: str
+    mode: str  # "online" or "in_person"
+    registered_at: datetime
+    title: str = ""
+    organisation: str = ""
+    email: str | None = None
+    phone: str = ""
+    language: str | None = None
+    timezone: str | None = None
+    person: str | None = None  # their chat account, once known
+    source: str = "chat"  # "chat" or "import"
+    confirmed_at: datetime | None = None
+    checked_in_at: datetime | None = None
+    cancelled_at: datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.cancelled_at is None
+
+    def attendee(self) -> Attendee | None:
+        """What the planner may know: enough to plan their reminders, nothing personal."""
+        if self.person is None or not self.active:
+            return None
+        return Attendee(self.key, self.mode, self.registered_at, self.language, self.timezone)
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """A registrant as the planner sees them: when they registered, how they attend, their language."""
+
+    key: str
+    mode: str
+    registered_at: datetime
+    language: str | None = None
+    timezone: str | None = None
+
+
+@dataclass(frozen=True)
+class Details:
+    """What a person gives when registering (the form, or a row of the organisers' list)."""
+
+    name: str
+    mode: str
+    title: str = ""
+    organisation: str = ""
+    email: str | None = None
+    phone: str = ""
+    language: str | None = None
+    timezone: str | None = None
+
+    def problems(self, modes: tuple[str, ...]) -> dict[str, str]:
+        """What is wrong, by field (empty when it can be stored)."""
+        found: dict[str, str] = {}
+        if not self.name.strip():
+            found["name"] = "Please give your name."
+        for field, limit in FIELD_LIMITS.items():
+            value = getattr(self, field) or ""
+            if len(value) > limit:
+                found[field] = f"At most {limit} characters, please."
+        if self.mode not in modes:
+            found["mode"] = (
+                "Please choose how you will attend: " + " or ".join(m.replace("_", " ") for m in modes) + "."
+            )
+        if self.email and not EMAIL.match(self.email):
+            found["email"] = "That does not look like an e-mail address."
+        if self.phone and not re.fullmatch(r"[+()0-9 .\-/]{5,40}", self.phone):
+            found["phone"] = "A telephone number has digits, spaces and + - ( ) only."
+        return found
