@@ -1,5 +1,7 @@
 """`webinar-bot report [--format md|csv|json] [--db URL]`: the questions report, from the bot's database.
 
+Markdown and JSON also carry the attendance figures (counts, never a person).
+
 Markdown is what a rapporteur pastes into the minutes; CSV and JSON are for spreadsheets and tools.
 """
 
@@ -25,7 +27,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `webinar-bot check` should not pay for the runtime's imports.
     from bot.store.db import StoreUnavailable, create_schema, make_engine
+    from bot.store.people import attendance
     from bot.store.questions import QuestionStore
+
     url = args.db or load_settings(dotenv=args.env).database_url
     try:
         engine = make_engine(url)
@@ -45,7 +49,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"webinar-bot: {what} match; choose one with --webinar KEY:\n{listed}", file=sys.stderr)
             return EXIT_INVALID
         store = QuestionStore(engine, chosen[0].key)
-        text = render(args.format, chosen[0], store.sessions(), store.all())
+        figures = attendance(engine, chosen[0].key)
+        text = render(args.format, chosen[0], store.sessions(), store.all(), figures)
     finally:
         engine.dispose()
     if args.output:

@@ -8,6 +8,7 @@ it calls the moderating methods.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Protocol
 
 from bot.agenda.model import Agenda
@@ -22,6 +23,7 @@ from bot.people.names import NameBook
 from bot.questions import views
 from bot.questions.desk import QuestionDesk
 from bot.questions.model import GENERAL, Question
+from bot.questions.report import Attendance
 from bot.questions.report import render as render_report
 from bot.questions.threads import Threads
 
@@ -49,8 +51,10 @@ class Moderation:
         places: Places,
         webinar: AgendaSource,
         clock: Clock,
+        attendance: Callable[[], Attendance] | None = None,
     ) -> None:
         self.desk = desk
+        self.attendance = attendance
         self.threads = threads
         self.sender = sender
         self.names = names
@@ -200,7 +204,8 @@ class Moderation:
         info = store.webinar_info()
         if info is None:
             return ""
-        return render_report(fmt, info, store.sessions(), store.all())
+        figures = self.attendance() if self.attendance is not None else None
+        return render_report(fmt, info, store.sessions(), store.all(), figures)
 
     def upload_report(self) -> None:
         backstage = self.places.channel("backstage")

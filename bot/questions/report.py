@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -56,7 +56,25 @@ def _cell(text: str) -> str:
     return " ".join(text.split()).replace("|", "\\|")
 
 
-def markdown(info: WebinarInfo, sessions: Sequence[SessionInfo], questions: Sequence[Question]) -> str:
+Attendance = Mapping[str, int]  # bot.store.people.attendance: registered, online, in_person, ...
+
+
+def attendance_line(figures: Attendance) -> str:
+    return (
+        f"Attendance: {figures.get('registered', 0)} registered ({figures.get('online', 0)} online, "
+        f"{figures.get('in_person', 0)} in person), {figures.get('confirmed', 0)} confirmed, "
+        f"{figures.get('checked_in', 0)} checked in, "
+        f"{figures.get('connection_requests', 0)} connection requests "
+        f"({figures.get('open_requests', 0)} still open)."
+    )
+
+
+def markdown(
+    info: WebinarInfo,
+    sessions: Sequence[SessionInfo],
+    questions: Sequence[Question],
+    attendance: Attendance | None = None,
+) -> str:
     zone = _zone(info.timezone)
     kept = [q for q in questions if q.status in (QuestionStatus.OPEN, QuestionStatus.ANSWERED)]
     withdrawn = sum(1 for q in questions if q.status is QuestionStatus.WITHDRAWN)
@@ -69,6 +87,8 @@ def markdown(info: WebinarInfo, sessions: Sequence[SessionInfo], questions: Sequ
     ]
     if withdrawn or hidden:
         lines.append(f"Not listed: {withdrawn} withdrawn by their askers, {hidden} hidden by the moderators.")
+    if attendance and attendance.get("registered", 0) + attendance.get("connection_requests", 0):
+        lines += ["", attendance_line(attendance)]
     for _key, title, mine in _sections(sessions, questions):
         lines += ["", f"## {title}", ""]
         if not mine:
@@ -108,13 +128,26 @@ def rows(
 
 
 def render(
-    fmt: str, info: WebinarInfo, sessions: Sequence[SessionInfo], questions: Sequence[Question]
+    fmt: str,
+    info: WebinarInfo,
+    sessions: Sequence[SessionInfo],
+    questions: Sequence[Question],
+    attendance: Attendance | None = None,
 ) -> str:
+    """`attendance` (counts only, never a person) joins the Markdown and JSON; CSV stays one row per
+    question, so a spreadsheet's columns mean one thing."""
     if fmt == "md":
-        return markdown(info, sessions, questions)
+        return markdown(info, sessions, questions, attendance)
     records = rows(info, sessions, questions)
     if fmt == "json":
-        document = {"webinar": info.title, "date": info.date, "timezone": info.timezone, "questions": records}
+        document: dict[str, Any] = {
+            "webinar": info.title,
+            "date": info.date,
+            "timezone": info.timezone,
+            "questions": records,
+        }
+        if attendance is not None:
+            document["attendance"] = dict(attendance)
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     if fmt == "csv":
         out = io.StringIO()

@@ -49,7 +49,7 @@ from bot.store.control_log import ControlLog
 from bot.store.live_state import LiveStateStore
 from bot.store.names import NameStore
 from bot.store.outbox import Outbox
-from bot.store.people import ConnectionRequests, RegistrantStore, SpeakerAnswers
+from bot.store.people import ConnectionRequests, RegistrantStore, SpeakerAnswers, attendance
 from bot.store.questions import QuestionStore
 from bot.timeline.cue import Cue, cue_id
 
@@ -224,7 +224,9 @@ def build_webinar(
     desk = QuestionDesk(questions, clock, session)
     threads = Threads(questions, sender, chat, CueThreadOpener(runner), session, directory, clock)
     intake = Intake(desk, threads, sender, names, directory, clock)
-    moderation = Moderation(desk, threads, sender, names, directory, session, clock)
+    moderation = Moderation(
+        desk, threads, sender, names, directory, session, clock, lambda: attendance(engine, key)
+    )
 
     def plan_changed(reason: str) -> None:
         replanner.replan(Cause(reason))

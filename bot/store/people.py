@@ -197,6 +197,16 @@ class RegistrantStore:
         }
 
 
+def attendance(engine: Engine, webinar: str) -> dict[str, int]:
+    """The organisers' figures: registered by mode, confirmed, checked in, and connection requests."""
+    requests = ConnectionRequests(engine, webinar)
+    return {
+        **RegistrantStore(engine, webinar).counts(),
+        "connection_requests": len(requests.all()),
+        "open_requests": len(requests.open()),
+    }
+
+
 def forget_person(conn: Any, webinar: str, person: str) -> None:
     """A chat account's traces beside the registration: its name, its questions' authorship, its votes
     and moderator actions (kept, under a stand-in that names nobody, so counts stay true)."""

@@ -293,3 +293,26 @@ def test_forget_me_leaves_no_personal_datum_in_any_table(harness: Harness) -> No
     assert found == []
     (question,) = [q for q in bot.webinar.questions.all() if "domestic" in q.text]
     assert question.author_name == "a former participant"  # the question stays
+
+
+def test_moderators_see_the_attendance_figures_and_participants_see_nothing_of_others(
+    harness: Harness,
+) -> None:
+    bot = harness.start_bot()
+    register_in_chat(harness, bot, "participant05", mode="online")
+    register_in_chat(harness, bot, "participant06", mode="in_person")
+    moderator, participant = harness.slack.user(MODERATOR), harness.slack.user("participant07")
+    moderator.open_home()
+    participant.open_home()
+    moderator.slash("/webinar", "report", channel="sp-webinar-backstage")
+    bot.tick()
+    files = harness.slack.wait_for(
+        lambda: [f for f in harness.slack.workspace.files.values() if f.completed], timeout=10
+    )
+    report = files[0].content.decode()
+    assert "Attendance: 2 registered (1 online, 1 in person)" in report
+    for who in ("participant05", "participant06"):
+        assert harness.slack.user(who).user.real_name not in report
+    assert "Registered:" in str(moderator.home().blocks)  # type: ignore[union-attr]
+    home = str(participant.home().blocks)  # type: ignore[union-attr]
+    assert "Registered:" not in home and "in person" not in home
