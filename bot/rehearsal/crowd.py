@@ -57,19 +57,24 @@ class Tally:
     misfiled: list[str] = field(default_factory=list)
     expected: dict[str, str] = field(default_factory=dict)  # question text -> session it belongs to
     paths: set[str] = field(default_factory=set)  # how the recorded questions came in
+    missing: list[str] = field(default_factory=list)  # asked, and not found in the bot's store
 
     @property
     def lost(self) -> int:
         return self.asked - self.recorded
 
     def lines(self) -> list[str]:
-        return [
-            f"questions asked: {self.asked}",
-            f"questions recorded: {self.recorded}",
-            f"filed under the right session: {self.filed_right}",
-            f"votes counted: {self.votes_counted} (the crowd's net votes: {self.votes_expected})",
-            f"questions lost: {self.lost}",
-        ] + [f"  misfiled: {text}" for text in self.misfiled[:5]]
+        return (
+            [
+                f"questions asked: {self.asked}",
+                f"questions recorded: {self.recorded}",
+                f"filed under the right session: {self.filed_right}",
+                f"votes counted: {self.votes_counted} (the crowd's net votes: {self.votes_expected})",
+                f"questions lost: {self.lost}",
+            ]
+            + [f"  misfiled: {text}" for text in self.misfiled[:5]]
+            + [f"  lost: {text}" for text in self.missing[:5]]
+        )
 
 
 class Crowd:
@@ -222,6 +227,7 @@ class Crowd:
         by_text = {q.text: q for q in stored}
         tally = self.tally
         tally.recorded = sum(1 for text in tally.expected if text in by_text)
+        tally.missing = [text for text in tally.expected if text not in by_text]
         tally.paths = {by_text[text].source for text in tally.expected if text in by_text}
         for text, session in tally.expected.items():
             question = by_text.get(text)

@@ -120,12 +120,25 @@ class Rehearsal:
             player = threading.Thread(target=self._play, args=(steps, slack, bot, clock), daemon=True)
             player.start()
             crowd = Crowd(slack, bot.webinar, clock, self.options.crowd) if self.options.crowd > 0 else None
+            crowd_done = threading.Event()
+            crowd_thread = None
             if crowd is not None:
-                threading.Thread(target=crowd.run, args=(self._done,), name="crowd", daemon=True).start()
+                crowd_thread = threading.Thread(
+                    target=crowd.run, args=(crowd_done,), name="crowd", daemon=True
+                )
+                crowd_thread.start()
             bot.wait_until_finished(self._done)
             summary = summarize(bot.webinar.outbox.entries(), slack.transcript, self.options.speed)
             summary.registrants = self.registered
-            return RehearsalResult(summary, agenda, bot, slack, crowd.settle() if crowd else None)
+            tally = None
+            if crowd is not None and crowd_thread is not None:
+                # The account is closed only once no participant is still asking (one may be waiting
+                # for a form) and the stand-in has delivered everything they did to the bot.
+                crowd_done.set()
+                crowd_thread.join(timeout=15)
+                slack.drain_events()
+                tally = crowd.settle()
+            return RehearsalResult(summary, agenda, bot, slack, tally)
         finally:
             self._done.set()
             if bot is not None:

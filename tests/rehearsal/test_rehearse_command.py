@@ -78,7 +78,7 @@ def test_a_crowd_asks_by_every_path_and_nothing_is_lost(tmp_path: Path) -> None:
     result = rehearse(RehearsalOptions(schedule, speed=300, crowd=10, quiet=True), io.StringIO())
     tally = result.crowd
     assert tally is not None and tally.asked > 5
-    assert tally.lost == 0 and tally.recorded == tally.asked
+    assert tally.lost == 0 and tally.recorded == tally.asked, tally.missing
     assert tally.filed_right == tally.asked, tally.misfiled
     assert tally.votes_counted == tally.votes_expected
     assert {"thread", "channel", "ask"} <= tally.paths
