@@ -2,6 +2,9 @@
 
     python bench/bench_plan.py [ITEMS]
 
+Rendering is measured twice: in English alone, and as the bot renders for `languages: [en, fr, es]`
+(announcements and thread openings in the three languages, one message; the rest in one).
+
 Each item is a 15-minute block with one thematic session (two 5-minute speakers and a discussion),
 so 2,000 items make ~24,000 cues over three weeks. Figures are the best of 5 runs on this machine.
 """
@@ -14,8 +17,9 @@ import time
 from pathlib import Path
 
 from bot.agenda.load import load_schedule
-from bot.messages.cues import render_cue
+from bot.messages.cues import render_cue, together
 from bot.messages.render import Renderer
+from bot.people.languages import MULTILINGUAL_AUDIENCES
 from bot.timeline.adjustments import Adjustments
 from bot.timeline.planner import plan
 
@@ -68,11 +72,24 @@ def main() -> None:
     )
     renderer = Renderer()
     render_s, _ = best_of(3, lambda: [render_cue(renderer, c) for c in cues])  # type: ignore[attr-defined]
-    print(f"items: {items}, cues: {len(cues)}")  # type: ignore[arg-type]
+    renderers = {code: Renderer(language=code) for code in ("en", "fr", "es")}
+
+    def render_three() -> None:
+        for cue in cues:  # type: ignore[attr-defined]
+            codes = ("en", "fr", "es") if cue.audience in MULTILINGUAL_AUDIENCES else ("en",)
+            messages = [render_cue(renderers[code], cue) for code in codes]
+            together(messages) if len(messages) > 1 else messages[0]
+
+    three_s, _ = best_of(3, render_three)
+    count = len(cues)  # type: ignore[arg-type]
+    shared = sum(1 for c in cues if c.audience in MULTILINGUAL_AUDIENCES)  # type: ignore[attr-defined]
+    print(f"items: {items}, cues: {count} ({shared} announcements and thread openings)")
     print(f"load + validate: {load_s * 1000:8.1f} ms")
     print(f"plan:            {plan_s * 1000:8.1f} ms   (target < 1000 ms)")
     print(f"re-plan (delay): {replan_s * 1000:8.1f} ms")
-    print(f"render all cues: {render_s * 1000:8.1f} ms")
+    for label, seconds in (("en", render_s), ("[en, fr, es]", three_s)):
+        per_cue = seconds / count * 1e6
+        print(f"render all cues, {label:13} {seconds * 1000:8.1f} ms  ({per_cue:6.1f} us a cue)")
     print(f"load+plan+render:{(load_s + plan_s + render_s) * 1000:8.1f} ms")
 
 

@@ -24,9 +24,11 @@ from bot.agenda.model import (
     Reminder,
     Settings,
     Speaker,
+    Translations,
 )
 from bot.agenda.problems import Problems
 from bot.agenda.yamldoc import LDict, LList
+from bot.i18n.languages import CODES as LANGUAGE_CODES
 from bot.kinds import KIND_NAMES
 
 TOP_LEVEL_KEYS = (
@@ -50,6 +52,7 @@ TOP_LEVEL_KEYS = (
     "auto_shift",
     "vote_emoji",
     "language",
+    "languages",
     "mute",
     "description",
     "id",
@@ -120,6 +123,37 @@ def as_text(value: object) -> str:
     return str(value).strip()
 
 
+def as_titles(value: object, problems: Problems, line: int, item: str = "") -> dict[str, str]:
+    """A title as the schedule gives it: a plain string (`{"": text}`: every language), or one per
+    language (`{en: ..., fr: ..., es: ...}`). A language the bot does not speak is a warning."""
+    if not isinstance(value, LDict | dict):
+        text = as_text(value)
+        return {"": text} if text else {}
+    found: dict[str, str] = {}
+    for key, given in value.items():
+        code = str(key).strip().lower()
+        if code not in LANGUAGE_CODES:
+            problems.warning(
+                f"title in '{code}': the bot speaks {', '.join(LANGUAGE_CODES)}; that title is not shown",
+                line,
+                item,
+            )
+            continue
+        if as_text(given):
+            found[code] = as_text(given)
+    return found
+
+
+def pick_title(titles: dict[str, str], language: str) -> tuple[str, Translations]:
+    """(the title in the webinar's `language`, or English, or the first given; the other languages')."""
+    if not titles:
+        return "", ()
+    if "" in titles:
+        return titles[""], ()
+    primary = titles.get(language) or titles.get("en") or next(iter(titles.values()))
+    return primary, tuple(sorted(titles.items()))
+
+
 def as_bool(value: object) -> bool | None:
     text = as_text(value).lower()
     if text in _TRUE:
@@ -183,6 +217,7 @@ class Header:
     """Top-level schedule keys; None where the file did not say."""
 
     title: str | None = None
+    titles: dict[str, str] | None = None  # the title as given: one string, or one per language
     description: str | None = None
     timezone: str | None = None
     tz: tzinfo | None = None
@@ -212,6 +247,7 @@ class Header:
         settings.update(self.settings)
         names = (
             "title",
+            "titles",
             "description",
             "timezone",
             "tz",
@@ -255,7 +291,8 @@ def parse_header(doc: LDict, problems: Problems) -> Header:
     hints = Suggestions()
     warn_unknown_keys(doc, TOP_LEVEL_KEYS, problems, "the schedule", suggestions=hints)
     if "title" in doc:
-        header.title = as_text(doc["title"]) or None
+        header.titles = as_titles(doc["title"], problems, doc.line_of("title")) or None
+        header.title = pick_title(header.titles or {}, "en")[0] or None
     if "description" in doc:
         header.description = as_text(doc["description"])
     if "timezone" in doc:
@@ -498,7 +535,22 @@ def _parse_settings(doc: LDict, header: Header, problems: Problems, hints: Sugge
         if emoji:
             header.settings["vote_emoji"] = emoji
     if "language" in doc:
-        header.settings["language"] = as_text(doc["language"]) or "en"
+        code = as_text(doc["language"]).lower() or "en"
+        if code in LANGUAGE_CODES:
+            header.settings["language"] = code
+        else:
+            problems.error(
+                f"language '{code}': the bot speaks {', '.join(LANGUAGE_CODES)}", doc.line_of("language")
+            )
+    if "languages" in doc:
+        codes = [as_text(v).lower() for v in as_list(doc["languages"]) if as_text(v)]
+        unknown = [c for c in codes if c not in LANGUAGE_CODES]
+        if unknown:
+            problems.error(
+                f"languages: the bot speaks {', '.join(LANGUAGE_CODES)}, not {', '.join(unknown)}",
+                doc.line_of("languages"),
+            )
+        header.settings["languages"] = tuple(dict.fromkeys(c for c in codes if c in LANGUAGE_CODES))
     if "mute" in doc:
         header.settings["mute"] = parse_mute(doc["mute"], problems, doc.line_of("mute"), "", hints)
 

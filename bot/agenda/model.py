@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, tzinfo
 from enum import StrEnum
 
+from bot.i18n.words import N_
+
 
 class SlotKind(StrEnum):
     SPEAKER = "speaker"
@@ -54,6 +56,19 @@ class Reminder:
 
 REMINDER_AUDIENCES = ("channel", "online", "in_person", "registrants", "speakers")
 MODES = ("online", "in_person")
+DISCUSSION = N_("Discussion")  # a discussion slot's title when the schedule gives none (a catalogue word)
+
+# A title in other languages than the webinar's: ((code, text), ...), e.g. (("fr", "Protection
+# sociale"), ("es", "Protección social")); a plain `title` serves every language without one.
+Translations = tuple[tuple[str, str], ...]
+
+
+def in_language(title: str, translations: Translations, code: str) -> str:
+    """`title` as written in `code`, where the schedule gives it; else as written."""
+    for language, text in translations:
+        if language == code:
+            return text
+    return title
 
 
 @dataclass(frozen=True)
@@ -103,7 +118,13 @@ class Settings:
     auto_shift: bool = True
     vote_emoji: str = "+1"
     language: str = "en"
+    languages: tuple[str, ...] = ()  # announcements and thread openings carry each; `language` first
     mute: frozenset[str] = frozenset()
+
+    @property
+    def channel_languages(self) -> tuple[str, ...]:
+        """The languages of an announcement: `language`, then the rest of `languages`."""
+        return (self.language, *(code for code in self.languages if code != self.language))
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +138,7 @@ class Slot:
     speaker: str | None = None
     title: str = ""
     warn_before: timedelta | None = None
+    title_l10n: Translations = ()
     line: int | None = None
     anchored: bool = False  # has its own `time`, rather than following the previous slot
 
@@ -135,6 +157,7 @@ class Session:
     end: datetime
     slots: tuple[Slot, ...] = ()
     number: int = 1
+    title_l10n: Translations = ()
     mute: frozenset[str] = frozenset()
     line: int | None = None
     anchored: bool = False
@@ -163,6 +186,7 @@ class Item:
     mute: frozenset[str] = frozenset()
     line: int | None = None
     anchored: bool = True  # starts at its own time, rather than right after the previous item
+    title_l10n: Translations = ()
 
     @property
     def all_slots(self) -> tuple[Slot, ...]:
@@ -198,6 +222,7 @@ class Agenda:
     settings: Settings = field(default_factory=Settings)
     registration: Registration | None = None
     source: str = ""
+    title_l10n: Translations = ()
     lines: Mapping[str, int] = field(default_factory=dict)  # line of each top-level key, for problems
 
     @property

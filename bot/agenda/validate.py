@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from bot.agenda.durations import format_duration
 from bot.agenda.header import CHANNEL_KEYS, EMAIL, SLACK_USER_ID
-from bot.agenda.model import Agenda, Item, Slot, SlotKind
+from bot.agenda.model import DISCUSSION, Agenda, Item, Slot, SlotKind, Translations
 from bot.agenda.problems import Problem, Problems
 
 
@@ -74,7 +74,34 @@ def validate(
     _check_reminders(agenda, problems, set(templates) if templates is not None else None)
     _check_channels(agenda, problems)
     _check_moderators(agenda, problems)
+    _check_titles(agenda, problems)
     return problems.items
+
+
+def _check_titles(agenda: Agenda, problems: Problems) -> None:
+    """A webinar in several `languages` should name its items and sessions in each of them."""
+    wanted = agenda.settings.channel_languages if agenda.settings.languages else ()
+    if len(wanted) < 2:
+        return
+
+    def check(title: str, translations: Translations, line: int | None, label: str) -> None:
+        given = {code for code, _ in translations}
+        missing = [code for code in wanted if code not in given]
+        if translations and agenda.settings.language in missing:
+            missing.remove(agenda.settings.language)  # the primary title is shown in it
+        if not translations:
+            missing = [code for code in wanted if code != agenda.settings.language]
+        if missing:
+            problems.warning(f'no title in {", ".join(missing)} ("{title}" is shown there)', line, label)
+
+    check(agenda.title, agenda.title_l10n, agenda.lines.get("title"), "the webinar")
+    for index, item in enumerate(agenda.items, start=1):
+        check(item.title, item.title_l10n, item.line, f'agenda item {index} "{item.title[:40]}"')
+        for session in item.sessions:
+            check(session.title, session.title_l10n, session.line, f'session "{session.title[:40]}"')
+        for slot in item.all_slots:
+            if slot.kind is SlotKind.OTHER or (slot.kind is SlotKind.DISCUSSION and slot.title != DISCUSSION):
+                check(slot.title, slot.title_l10n, slot.line, f'slot "{slot.title[:40]}"')
 
 
 def _hm(agenda: Agenda, when: datetime) -> str:

@@ -19,14 +19,26 @@ from bot.agenda.header import (
     Suggestions,
     as_list,
     as_text,
+    as_titles,
     parse_day,
     parse_header,
     parse_mute,
+    pick_title,
     warn_unknown_keys,
 )
 from bot.agenda.keys import KeyMaker, slugify
 from bot.agenda.localtime import NonexistentTime, local_instant
-from bot.agenda.model import Agenda, Item, Registration, Reminder, Session, Slot, SlotKind
+from bot.agenda.model import (
+    DISCUSSION,
+    Agenda,
+    Item,
+    Registration,
+    Reminder,
+    Session,
+    Slot,
+    SlotKind,
+    Translations,
+)
 from bot.agenda.problems import Omitted, Problem, Problems, ScheduleUnreadable
 from bot.agenda.yamldoc import LDict, LList, YamlError, YamlTooBig, empty_list, load_located
 from bot.files import MAX_FILE_BYTES, Unreadable, read_user_text
@@ -118,7 +130,8 @@ def load_yaml(path: Path, text: str | None = None, defaults: Header | None = Non
     if raw_items is not None and not isinstance(raw_items, LList):
         problems.error("'agenda' must be a list of items", doc.line_of("agenda"))
         raw_items = None
-    items = AgendaReader(header.tz, header.date, problems).items(raw_items or empty_list())
+    language = str(header.settings.get("language", "en"))
+    items = AgendaReader(header.tz, header.date, problems, language).items(raw_items or empty_list())
     if not items:
         if "agenda" in doc:
             problems.error("the agenda has no usable items", doc.line_of("agenda"))
@@ -137,8 +150,10 @@ def build_agenda(header: Header, items: tuple[Item, ...], problems: Problems, so
         reminders = default_reminders(connect_before, header.registration)
     reminders = _resolve_reminder_instants(reminders, header, problems)
     day = header.date or start.astimezone(header.tz).date()
+    title, title_l10n = pick_title(header.titles or {}, str(header.settings.get("language", "en")))
     return Agenda(
-        title=header.title or "Webinar",
+        title=title or header.title or "Webinar",
+        title_l10n=title_l10n,
         timezone=header.timezone,
         tz=header.tz,
         date=day,
@@ -226,8 +241,9 @@ def _resolve_reminder_instants(
 class AgendaReader:
     """Turns the `agenda:` list into items with instants, one problem list for all."""
 
-    def __init__(self, tz: tzinfo, day: date, problems: Problems) -> None:
+    def __init__(self, tz: tzinfo, day: date, problems: Problems, language: str = "en") -> None:
         self.tz = tz
+        self.language = language
         self.day = day
         self.problems = problems
         self.item_keys = KeyMaker()
@@ -328,8 +344,15 @@ class AgendaReader:
 
     # -- items -----------------------------------------------------------------------------
 
+    def _titles(self, entry: LDict, label: str) -> tuple[str, Translations]:
+        """The entry's title in the webinar's language, and its other languages'."""
+        if "title" not in entry:
+            return "", ()
+        titles = as_titles(entry["title"], self.problems, entry.line_of("title"), label)
+        return pick_title(titles, self.language)
+
     def _item(self, entry: LDict, index: int, previous_end: datetime | None) -> Item | None:
-        title = as_text(entry.get("title"))
+        title, title_l10n = self._titles(entry, f"agenda item {index + 1}")
         label = f'agenda item {index + 1} "{_short(title)}"' if title else f"agenda item {index + 1}"
         warn_unknown_keys(entry, ITEM_KEYS, self.problems, "an agenda item", label, self.hints)
         if not title:
@@ -406,6 +429,7 @@ class AgendaReader:
             mute=mute,
             line=entry.line,
             anchored=anchored,
+            title_l10n=title_l10n,
         )
 
     def _key(self, entry: LDict, title: str, keys: KeyMaker, label: str) -> str:
@@ -441,7 +465,7 @@ class AgendaReader:
                 )
                 continue
             warn_unknown_keys(entry, SESSION_KEYS, self.problems, "a session", label, self.hints)
-            title = as_text(entry.get("title"))
+            title, title_l10n = self._titles(entry, label)
             if not title:
                 self.problems.error("a thematic session needs a 'title'", entry_line, label)
                 title = f"Session {index + 1}"
@@ -491,6 +515,7 @@ class AgendaReader:
                     mute=mute,
                     line=entry_line,
                     anchored=anchored,
+                    title_l10n=title_l10n,
                 )
             )
             cursor = end
@@ -551,12 +576,12 @@ class AgendaReader:
                 return None
             start = own
         speaker = as_text(entry.get("speaker")) or None
-        title = as_text(entry.get("title"))
+        title, title_l10n = self._titles(entry, label)
         if "discussion" in entry:
             kind = SlotKind.DISCUSSION
             length = self._length(entry, label, ("discussion", "duration", "minutes"))
             wanted = slugify(title) if title else "discussion"
-            title = title or "Discussion"
+            title = title or DISCUSSION
         elif speaker:
             kind = SlotKind.SPEAKER
             length = self._length(entry, label)
@@ -585,6 +610,7 @@ class AgendaReader:
             warn_before=self._warn_before(entry, label) or warn_before,
             line=entry.line,
             anchored="time" in entry,
+            title_l10n=title_l10n,
         )
 
 

@@ -19,6 +19,7 @@ from bot.commands.common import (
     require_valid,
     speaker_answer_lines,
 )
+from bot.i18n.languages import CODES
 from bot.messages.cues import render_cue
 from bot.messages.render import Renderer
 from bot.slack.writer import write
@@ -33,6 +34,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="print one JSON array: id, at (ISO 8601 with offset), kind, audience, text",
     )
+    parser.add_argument(
+        "--language",
+        choices=CODES,
+        help="render the texts in this language (default: the schedule's `language`), for a reviewer",
+    )
     add_database_argument(parser)
 
 
@@ -40,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
     agenda = require_valid(load_from_args(args))
     if agenda is None:
         return EXIT_INVALID
-    renderer = renderer_for(args, agenda.settings.language)
+    renderer = renderer_for(args, args.language or agenda.settings.language)
     cues = plan(agenda)
     if args.json:
         print(json.dumps(plan_json(agenda, cues, renderer), ensure_ascii=False, indent=2))

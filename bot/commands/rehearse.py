@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `webinar-bot check` should not pay for the runtime's imports.
     from bot.launch import BotError, tune_interpreter
     from bot.rehearsal.run import RehearsalOptions, rehearse
+
     if args.speed <= 0 or args.speed > 10_000:
         print("webinar-bot: --speed must be between 0 and 10000", file=sys.stderr)
         return EXIT_INVALID

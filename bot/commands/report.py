@@ -13,6 +13,8 @@ from pathlib import Path
 
 from bot.commands.common import EXIT_INVALID, EXIT_OK, EXIT_UNREADABLE
 from bot.config import load_settings
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.languages import CODES
 from bot.questions.report import FORMATS, render
 
 
@@ -20,6 +22,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=FORMATS, default="md", help="md (default), csv or json")
     parser.add_argument("--db", metavar="URL", help="the bot's database (default: DATABASE_URL, or .env)")
     parser.add_argument("--webinar", metavar="KEY", help="which webinar, when the database holds several")
+    parser.add_argument(
+        "--language",
+        choices=CODES,
+        help="the Markdown's language (default: the webinar's `language`)",
+    )
     parser.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of standard output")
     parser.add_argument("--env", type=Path, default=Path(".env"), metavar="FILE", help=argparse.SUPPRESS)
 
@@ -50,7 +57,8 @@ def run(args: argparse.Namespace) -> int:
             return EXIT_INVALID
         store = QuestionStore(engine, chosen[0].key)
         figures = attendance(engine, chosen[0].key)
-        text = render(args.format, chosen[0], store.sessions(), store.all(), figures)
+        words = Catalogs().words(args.language or chosen[0].language)
+        text = render(args.format, chosen[0], store.sessions(), store.all(), figures, words)
     finally:
         engine.dispose()
     if args.output:

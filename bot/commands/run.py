@@ -45,6 +45,7 @@ def run(args: argparse.Namespace) -> int:
     from bot.commands import rehearse as rehearse_command
     from bot.launch import BotError, LaunchOptions, launch, tune_interpreter
     from bot.store.db import StoreUnavailable
+
     settings = load_settings(dotenv=args.env)
     if not settings.has_slack_credentials:
         print(

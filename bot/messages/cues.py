@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from bot.chat.message import Message
+from bot.chat.message import Emphasis, Message, Section, Text
 from bot.messages.render import Renderer
 from bot.timeline.cue import Cue, audience_speaker
 
@@ -31,3 +31,14 @@ def with_user_ids(value: Any, speakers: Mapping[str, str]) -> Any:
     if isinstance(value, list):
         return [with_user_ids(v, speakers) for v in value]
     return value
+
+
+def together(messages: list[Message]) -> Message:
+    """One message in several languages: the first as the message, each other one a part of its own
+    (its quieter line under it), the first's buttons and context line kept."""
+    first, *others = messages
+    parts = list(first.sections)
+    for other in others:
+        text = other.text + ((Text("\n"), Emphasis(other.context)) if other.context else ())
+        parts.append(Section(text, key=f"language-{len(parts)}"))
+    return Message(first.text, first.context, first.buttons, tuple(parts))

@@ -4,9 +4,14 @@ A template is written in the bot's light markup (`*strong*`, `_emphasis_`, `` `c
 `:emoji:`); see bot.chat.markup. Every `{{ value }}` becomes a literal text run through Jinja's
 `finalize` hook, so no template can forget to escape, and no value can become markup or a ping on
 any platform. Filters build the bot's own constructs: `time`, `datetime`, `date` (a `Time`; the old
-names `slack_time`, `slack_datetime`, `slack_date` still work), `who` (a speaker as a mention when
-their chat id is known), `link`, `channel`, `mention`, `emoji`. A template has a `text` block (the
-message) and may have a `footer` block (a quieter context line).
+names `slack_time`, `slack_datetime`, `slack_date` still work), `duration` (seconds, as the language
+writes them: `5 minutes`, `5 minutos`; `duration(short=true)`: `5 min`), `who` (a speaker as a
+mention when their chat id is known), `link`, `channel`, `mention`, `emoji`. A template has a `text`
+block (the message) and may have a `footer` block (a quieter context line).
+
+A renderer speaks one language: its templates are `templates/<language>/`, its times, dates and
+durations are Babel's for that language (`Words`), and a context's per-language titles (`title` with
+a `title_l10n` beside it) are read in that language (`bot.messages.cues.in_language`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,9 @@ import jinja2
 
 from bot.chat.markup import Tokens, literal, parse
 from bot.chat.message import ChannelLink, Emoji, Inline, Link, Mention, Message, Text
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.localized import Duration, shown
+from bot.i18n.words import Words
 from bot.messages.dates import time_run
 
 TOKENS = "_webinar_bot_tokens"  # the per-render list of runs, in the template's context
@@ -60,11 +68,22 @@ def _run(ctx: jinja2.runtime.Context, inline: Inline) -> Token:
     return Token(_tokens(ctx).add(inline))
 
 
-@jinja2.pass_context
-def _finalize(ctx: jinja2.runtime.Context, value: object) -> str:
-    if isinstance(value, Token):
-        return value
-    return _tokens(ctx).text(value)
+def _finalizer(words: Words) -> Callable[[jinja2.runtime.Context, object], str]:
+    @jinja2.pass_context
+    def finalize(ctx: jinja2.runtime.Context, value: object) -> str:
+        if isinstance(value, Token):
+            return value
+        return _tokens(ctx).text(shown(value, words))
+
+    return finalize
+
+
+def _join_filter(words: Words) -> Callable[..., str]:
+    def join(values: object, separator: str = "") -> str:
+        items = values if isinstance(values, list | tuple) else list(values)  # type: ignore[call-overload]
+        return str(separator).join(str(shown(v, words)) for v in items)
+
+    return join
 
 
 def _tz_name(ctx: jinja2.runtime.Context) -> str:
@@ -72,12 +91,25 @@ def _tz_name(ctx: jinja2.runtime.Context) -> str:
     return str(webinar.get("timezone") or "UTC")
 
 
-def _time_filter(style: str) -> Callable[[jinja2.runtime.Context, int], Token]:
+def _time_filter(style: str, words: Words) -> Callable[[jinja2.runtime.Context, int], Token]:
     @jinja2.pass_context
     def render_time(ctx: jinja2.runtime.Context, ts: int) -> Token:
-        return _run(ctx, time_run(int(ts), _zone(_tz_name(ctx)), style))
+        return _run(ctx, time_run(int(ts), _zone(_tz_name(ctx)), style, words))
 
     return render_time
+
+
+def _duration_filter(words: Words) -> Callable[..., str]:
+    def duration(seconds: object, short: bool = False) -> str:
+        if isinstance(seconds, Duration):
+            return words.duration(seconds.seconds, short=short)
+        try:
+            value = float(seconds)  # type: ignore[arg-type]
+        except (TypeError, ValueError):
+            return literal(seconds)
+        return words.duration(value, short=short)
+
+    return duration
 
 
 @jinja2.pass_context
@@ -120,18 +152,25 @@ def _emoji(ctx: jinja2.runtime.Context, name: object) -> Token:
 class Renderer:
     """Renders named templates in a language, falling back to English."""
 
-    def __init__(self, templates_dir: Path | None = None, language: str = "en", strict: bool = False) -> None:
+    def __init__(
+        self,
+        templates_dir: Path | None = None,
+        language: str = "en",
+        strict: bool = False,
+        words: Words | None = None,
+    ) -> None:
         self.templates_dir = templates_dir or default_templates_dir()
+        self.words = words or Catalogs().words(language)
         self.language = language
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(self.templates_dir)),
             autoescape=False,
-            finalize=_finalize,
+            finalize=_finalizer(self.words),
             trim_blocks=True,
             lstrip_blocks=True,
             undefined=jinja2.StrictUndefined if strict else jinja2.ChainableUndefined,
         )
-        times = {style: _time_filter(style) for style in ("time", "datetime", "date")}
+        times = {style: _time_filter(style, self.words) for style in ("time", "datetime", "date")}
         self.env.filters.update(
             time=times["time"],
             datetime=times["datetime"],
@@ -144,6 +183,8 @@ class Renderer:
             mention=_mention,
             channel=_channel,
             emoji=_emoji,
+            duration=_duration_filter(self.words),
+            join=_join_filter(self.words),
         )
 
     def preload(self) -> int:

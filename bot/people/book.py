@@ -58,6 +58,15 @@ class People:
     def by_person(self, person: str) -> Registrant | None:
         return self.registrants.find(person=person)
 
+    def language_of(self, person: str) -> str | None:
+        """The language a registered person chose (None: not registered, or no choice)."""
+        registrant = self.registrants.find(person=person)
+        return registrant.language if registrant is not None and registrant.active else None
+
+    def registrant_language(self, key: str) -> str | None:
+        registrant = self.registrants.get(key)
+        return registrant.language if registrant is not None else None
+
     def person_of(self, key: str) -> str | None:
         registrant = self.registrants.get(key)
         return registrant.person if registrant is not None and registrant.active else None

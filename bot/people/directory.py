@@ -17,6 +17,8 @@ from types import MappingProxyType
 from bot.agenda.header import EMAIL
 from bot.agenda.model import Agenda
 from bot.chat.port import ChatError, ChatPort
+from bot.i18n.localized import Phrase
+from bot.i18n.words import N_
 
 log = logging.getLogger(__name__)
 AUDIENCES = ("announcements", "questions", "backstage")
@@ -35,17 +37,28 @@ class Resolution:
     unresolved_moderators: Mapping[str, str] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
 
-    def report(self, agenda: Agenda, platform: str) -> list[str]:
-        """What backstage should know about people and places the bot could not find."""
+    def report(self, agenda: Agenda, platform: str) -> list[Phrase]:
+        """What backstage should know about people and places the bot could not find (the reasons
+        themselves are the platform's, as it gave them)."""
         lines = [
-            f"{agenda.speaker_name(key)} ({key}): {why}; their cues will come here, by name"
+            Phrase.of(
+                N_("{name} ({key}): {why}; their cues will come here, by name"),
+                name=agenda.speaker_name(key),
+                key=key,
+                why=why,
+            )
             for key, why in sorted(self.unresolved.items())
         ]
         lines += [
-            f"moderator {who}: {why}; they cannot steer from {platform}"
+            Phrase.of(
+                N_("moderator {who}: {why}; they cannot steer from {platform}"),
+                who=who,
+                why=why,
+                platform=platform,
+            )
             for who, why in sorted(self.unresolved_moderators.items())
         ]
-        return lines + list(self.problems)
+        return lines + [Phrase.of("{problem}", problem=problem) for problem in self.problems]
 
 
 def resolve_channels(agenda: Agenda, chat: ChatPort) -> tuple[dict[str, str], list[str]]:

@@ -13,6 +13,7 @@ from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
 from bot.people import views
 from bot.people.book import People
+from bot.people.languages import Readers
 from bot.store.people import ConnectionRequest
 
 
@@ -27,7 +28,10 @@ class Names(Protocol):
 
 
 class ConnectionHelp:
-    def __init__(self, people: People, sender: Sender, places: Places, names: Names, clock: Clock) -> None:
+    def __init__(
+        self, people: People, sender: Sender, places: Places, names: Names, clock: Clock, readers: Readers
+    ) -> None:
+        self.readers = readers
         self.people = people
         self.sender = sender
         self.places = places
@@ -36,18 +40,24 @@ class ConnectionHelp:
 
     def open_form(self, event: Pressed) -> None:
         self.sender.send(
-            OpenForm(event.person, views.help_form({"registrant": event.value}), event.handle), Priority.REPLY
+            OpenForm(
+                event.person,
+                views.help_form({"registrant": event.value}, self.readers.words(event.person)),
+                event.handle,
+            ),
+            Priority.REPLY,
         )
 
     def submitted(self, event: Submitted) -> Reply:
         missing, location = event.one("missing"), event.one("location")
+        w = self.readers.words(event.person)
         errors = {}
         if not missing:
-            errors["missing"] = "Please say what is missing, so we know how to help."
+            errors["missing"] = w("Please say what is missing, so we know how to help.")
         if len(missing) > 1000:
-            errors["missing"] = "At most 1,000 characters, please."
+            errors["missing"] = w("At most {limit} characters, please.").format(limit=w.number(1000))
         if len(location) > 200:
-            errors["location"] = "At most 200 characters, please."
+            errors["location"] = w("At most {limit} characters, please.").format(limit=w.number(200))
         if errors:
             return Reply(errors=errors)
         registrant = self.people.by_person(event.person)
@@ -60,7 +70,7 @@ class ConnectionHelp:
             key=f"connection-help:{request.id}",
             on_done=lambda outcome: self._posted(request.id, outcome),
         )
-        self.sender.send(Whisper("", event.person, views.help_received(), event.handle), Priority.REPLY)
+        self.sender.send(Whisper("", event.person, views.help_received(w), event.handle), Priority.REPLY)
         return Reply()
 
     def _posted(self, request_id: int, outcome: Outcome) -> None:
@@ -74,7 +84,7 @@ class ConnectionHelp:
         handler = (
             Mention(self.names.name(request.handled_by), request.handled_by) if request.handled_by else None
         )
-        return views.help_request(request, registrant, handler)
+        return views.help_request(request, registrant, handler, self.readers.webinar_words())
 
     def pressed(self, event: Pressed) -> None:
         """Taking care of it / Resolved (moderators: the inbox checked)."""
@@ -91,4 +101,5 @@ class ConnectionHelp:
                 UpdateMessage(MessageRef(request.channel, request.ts), self.card(request)), Priority.REPLY
             )
         if request.person and not request.person.startswith("former:"):
-            self.sender.send(Whisper("", request.person, views.help_update(status)), Priority.REPLY)
+            update = views.help_update(status, self.readers.words(request.person))
+            self.sender.send(Whisper("", request.person, update), Priority.REPLY)

@@ -31,6 +31,7 @@ class NameBook:
         self.interval = interval  # transport seconds; Slack's users.info is Tier 4 (100+ per minute)
         self._names: dict[str, str] = store.all()
         self._asked: set[str] = set()
+        self._locales: dict[str, str | None] = {}  # a person's chat locale, once looked up
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -48,7 +49,24 @@ class NameBook:
             found = self.chat.find_person(person)
         except ChatError:
             return None, None
+        with self._lock:
+            self._locales[person] = found.locale if found is not None else None
         return (found.locale, found.timezone) if found is not None else (None, None)
+
+    def locale(self, person: str, look_up: bool = True) -> str | None:
+        """A person's chat locale (`fr-FR`): looked up now (`look_up`), or only if already known, and
+        then soon (for a reply on a busy path, which must not wait on the platform)."""
+        with self._lock:
+            if person in self._locales:
+                return self._locales[person]
+        if look_up:
+            return self.profile(person)[0]
+        with self._lock:
+            if person in self._asked:
+                return None
+            self._asked.add(person)
+        self._queue.put(person)
+        return None
 
     def known(self, person: str) -> str | None:
         with self._lock:
@@ -84,7 +102,7 @@ class NameBook:
                 person = self._queue.get_nowait()
             except queue.Empty:
                 return
-            if person is not None and self.known(person) is None:
+            if person is not None and (self.known(person) is None or person not in self._locales):
                 self._lookup(person)
 
     def _lookup(self, person: str) -> None:
@@ -93,7 +111,9 @@ class NameBook:
         except ChatError as exc:
             log.info("cannot look up %s: %s", person, exc.reason)
             return
-        if found is None or not found.name or found.name == person:
+        with self._lock:
+            self._locales[person] = found.locale if found is not None else None
+        if found is None or not found.name or found.name == person or self.known(person) == found.name:
             return
         with self._lock:
             self._names[person] = found.name
@@ -108,6 +128,8 @@ class NameBook:
             person = self._queue.get()
             if person is None:
                 return
-            if self.known(person) is None:
+            with self._lock:
+                wanted = person not in self._names or person not in self._locales
+            if wanted:
                 self._lookup(person)
                 pause.wait(self.clock.real_seconds(self.interval))  # the platform's lookup limits

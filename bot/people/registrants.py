@@ -13,10 +13,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot.i18n.languages import CODES, language_of
+from bot.i18n.words import Words
+
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
-LANGUAGES = ("en", "fr", "es")
+LANGUAGES = CODES
 FIELD_LIMITS = {"name": 200, "title": 200, "organisation": 300, "phone": 40, "email": 254}
-FORMER = "a former participant"
 
 
 def new_key() -> str:
@@ -49,22 +51,7 @@ def normal_mode(text: str) -> str | None:
 
 def normal_language(text: str) -> str | None:
     """`en`, `fr`, `es` from a code or a locale (`fr-CA`, `es_419`) or a name ("French", "español")."""
-    word = text.strip().lower().replace("_", "-")
-    names = {
-        "english": "en",
-        "anglais": "en",
-        "inglés": "en",
-        "french": "fr",
-        "français": "fr",
-        "francés": "fr",
-        "spanish": "es",
-        "español": "es",
-        "espagnol": "es",
-    }
-    if word in names:
-        return names[word]
-    base = word.split("-", 1)[0]
-    return base if base in LANGUAGES else None
+    return language_of(text)
 
 
 @dataclass(frozen=True)
@@ -120,21 +107,24 @@ class Details:
     language: str | None = None
     timezone: str | None = None
 
-    def problems(self, modes: tuple[str, ...]) -> dict[str, str]:
-        """What is wrong, by field (empty when it can be stored)."""
+    def problems(self, modes: tuple[str, ...], w: Words | None = None) -> dict[str, str]:
+        """What is wrong, by field (empty when it can be stored), in the reader's words (`w`; the
+        command line's English by default)."""
+        w = w or Words("en")
         found: dict[str, str] = {}
         if not self.name.strip():
-            found["name"] = "Please give your name."
+            found["name"] = w("Please give your name.")
         for field, limit in FIELD_LIMITS.items():
             value = getattr(self, field) or ""
             if len(value) > limit:
-                found[field] = f"At most {limit} characters, please."
+                found[field] = w("At most {limit} characters, please.").format(limit=w.number(limit))
         if self.mode not in modes:
-            found["mode"] = (
-                "Please choose how you will attend: " + " or ".join(m.replace("_", " ") for m in modes) + "."
+            names = {"online": w("online"), "in_person": w("in person")}
+            found["mode"] = w("Please choose how you will attend: {modes}.").format(
+                modes=w(" or ").join(names.get(m, m) for m in modes)
             )
         if self.email and not EMAIL.match(self.email):
-            found["email"] = "That does not look like an e-mail address."
+            found["email"] = w("That does not look like an e-mail address.")
         if self.phone and not re.fullmatch(r"[+()0-9 .\-/]{5,40}", self.phone):
-            found["phone"] = "A telephone number has digits, spaces and + - ( ) only."
+            found["phone"] = w("A telephone number has digits, spaces and + - ( ) only.")
         return found

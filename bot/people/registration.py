@@ -13,20 +13,23 @@ from collections.abc import Callable
 from typing import Protocol
 
 from bot.agenda.header import resolve_timezone
-from bot.agenda.model import Agenda
+from bot.agenda.model import Agenda, in_language
 from bot.chat.inbound import Command, Pressed, Reply, Submitted
 from bot.chat.markup import compose
-from bot.chat.message import Message, Time
+from bot.chat.message import Inlines, Message
 from bot.chat.port import Handle, OpenForm, PostMessage, Whisper
 from bot.chat.sender import Priority, Sender
 from bot.clock import Clock
+from bot.i18n.words import Words
 from bot.messages.dates import time_run
 from bot.people import views
 from bot.people.book import People
+from bot.people.languages import Readers
 from bot.people.registrants import Details, Registrant, normal_language
 
 log = logging.getLogger(__name__)
 WELCOME_KEY = "registration-welcome"
+ME = ("", "me", "myself", "moi", "moi-même", "yo", "mí", "mi")  # `/webinar forget me`, in each language
 
 
 class Webinar(Protocol):
@@ -59,8 +62,10 @@ class RegistrationDesk:
         profiles: Profiles,
         clock: Clock,
         plan_changed: PlanChanged,
+        readers: Readers,
     ) -> None:
         self.webinar = webinar
+        self.readers = readers
         self.people = people
         self.sender = sender
         self.places = places
@@ -77,19 +82,24 @@ class RegistrationDesk:
             return False
         return self.clock.now() < agenda.start - registration.closes_before
 
-    def closed_reply(self) -> Message:
+    def closed_reply(self, person: str) -> Message:
         agenda = self.webinar.agenda
         contacts = agenda.registration.contacts if agenda.registration else ()
-        return views.closed(agenda.title, contacts)
+        w = self.readers.words(person)
+        return views.closed(in_language(agenda.title, agenda.title_l10n, w.code), contacts, w)
 
     def welcome(self) -> None:
         """The announcements' welcome post with the Register button (once, across restarts)."""
         if not self.is_open():
             return
         agenda = self.webinar.agenda
-        when: Time = time_run(int(agenda.start.timestamp()), agenda.tz, "datetime")
+        words = self.readers.channel_words()
+        titles = [in_language(agenda.title, agenda.title_l10n, w.code) for w in words]
+        when: list[Inlines] = [
+            (time_run(int(agenda.start.timestamp()), agenda.tz, "datetime", w),) for w in words
+        ]
         self.sender.send(
-            PostMessage(self.places.channel("announcements"), views.welcome(agenda.title, (when,))),
+            PostMessage(self.places.channel("announcements"), views.welcome(titles, when, words)),
             Priority.QUESTION,
             key=WELCOME_KEY,
             reconcile_first=True,  # after a restart: found in the channel, not posted again
@@ -100,11 +110,11 @@ class RegistrationDesk:
     def open_form(self, person: str, handle: Handle) -> Message | None:
         """Open the form (prefilled when they registered already); a reply when they cannot."""
         if not self.is_open():
-            return self.closed_reply()
+            return self.closed_reply(person)
         agenda = self.webinar.agenda
         assert agenda.registration is not None
         existing = self.people.by_person(person)
-        locale, zone = self.profiles.profile(person)
+        _, zone = self.profiles.profile(person)
         current = None
         if existing is not None:
             current = Details(
@@ -117,8 +127,9 @@ class RegistrationDesk:
                 existing.language,
                 existing.timezone,
             )
-        language = normal_language(locale or "") or agenda.settings.language
-        form = views.registration_form(agenda.registration, current, language, zone or agenda.timezone, {})
+        language = self.readers.person(person)
+        w = self.readers.catalogs.words(language)
+        form = views.registration_form(w, agenda.registration, current, language, zone or agenda.timezone, {})
         self.sender.send(OpenForm(person, form, handle), Priority.REPLY)
         return None
 
@@ -128,8 +139,9 @@ class RegistrationDesk:
 
     def submitted(self, event: Submitted) -> Reply:
         agenda = self.webinar.agenda
+        w = self.readers.words(event.person)
         if not self.is_open() or agenda.registration is None:
-            return Reply(errors={"name": "Registration has closed meanwhile; we could not record this."})
+            return Reply(errors={"name": w("Registration has closed meanwhile; we could not record this.")})
         zone_text = event.one("timezone")
         timezone = None
         errors: dict[str, str] = {}
@@ -137,7 +149,7 @@ class RegistrationDesk:
             try:
                 _, timezone, _ = resolve_timezone(zone_text)
             except ValueError:
-                errors["timezone"] = "Please give a time zone such as Europe/Zurich or Africa/Nairobi."
+                errors["timezone"] = w("Please give a time zone such as Europe/Zurich or Africa/Nairobi.")
         details = Details(
             name=event.one("name"),
             mode=event.one("mode"),
@@ -147,7 +159,7 @@ class RegistrationDesk:
             language=normal_language(event.one("language")),
             timezone=timezone,
         )
-        errors.update(details.problems(agenda.registration.modes))
+        errors.update(details.problems(agenda.registration.modes, w))
         if errors:
             return Reply(errors=errors)
         saved = self.people.registrants.save(details, self.clock.now(), person=event.person, source="chat")
@@ -156,9 +168,9 @@ class RegistrationDesk:
             self.plan_changed("a registration")  # their confirmation and reminders are cues: planned now
         elif saved.outcome == "updated":
             self.plan_changed("a change of registration")
-            self._tell(event.person, views.updated(saved.registrant))
+            self._tell(event.person, views.updated(saved.registrant, self.readers.words(event.person)))
         else:
-            self._tell(event.person, views.updated(saved.registrant))
+            self._tell(event.person, views.updated(saved.registrant, self.readers.words(event.person)))
         return Reply()
 
     # -- the buttons ----------------------------------------------------------------------------------
@@ -170,10 +182,11 @@ class RegistrationDesk:
                 self._tell(event.person, reply, event)
             return
         registrant = self.people.registrants.get(event.value)
+        w = self.readers.words(event.person)
         if registrant is None or registrant.person != event.person:
             self._tell(
                 event.person,
-                views.say("That button is not yours: `/webinar register` shows your registration."),
+                Message(compose(w("That button is not yours: `/webinar register` shows your registration."))),
                 event,
             )
             return
@@ -186,15 +199,15 @@ class RegistrationDesk:
             self.people.registrants.cancel(registrant.key, now)
             self.people.changed()
             self.plan_changed("a cancelled registration")
-            self._tell(event.person, views.cancelled(), event)
+            self._tell(event.person, views.cancelled(w), event)
         elif event.action == views.CONFIRM_ATTENDANCE:
             self.people.registrants.confirm(registrant.key, now)
             self.people.changed()
-            self._tell(event.person, views.confirmed(), event)
+            self._tell(event.person, views.confirmed(w), event)
         elif event.action == views.HERE_ONLINE:
             self.people.registrants.check_in(registrant.key, now)
             self.people.changed()
-            self._tell(event.person, views.here_thanks(), event)
+            self._tell(event.person, views.here_thanks(w), event)
 
     def _tell(self, person: str, message: Message, event: Pressed | None = None) -> None:
         where = event.ref.conversation if event is not None and event.ref is not None else ""
@@ -206,38 +219,39 @@ class RegistrationDesk:
     def forget(self, person: str, target: str) -> Message:
         """`/webinar forget me`, or a moderator's `/webinar forget NAME`."""
         now = self.clock.now()
-        if target.strip().lower() in ("", "me", "myself"):
+        w = self.readers.words(person)
+        if target.strip().lower() in ME:
             registrant = self.people.by_person(person)
             if registrant is None:
                 self.people.registrants.forget_person(person)  # never registered: their other traces
-                return views.forgotten(True)
+                return views.forgotten(w, True)
             self.people.registrants.forget(registrant.key, now)
             self.people.changed()
             self.plan_changed("a registrant asked to be forgotten")
-            return views.forgotten(True)
+            return views.forgotten(w, True)
         if not self.places.is_moderator(person):
             return Message(
-                compose("Only the moderators can forget someone else; `/webinar forget me` forgets you.")
+                compose(w("Only the moderators can forget someone else; `/webinar forget me` forgets you."))
             )
-        found = self._by_name(target)
+        found = self._by_name(target, w)
         if isinstance(found, Message):
             return found
         name = found.name
         self.people.registrants.forget(found.key, now)
         self.people.changed()
         self.plan_changed("a moderator forgot a registrant")
-        return views.forgotten(False, name)
+        return views.forgotten(w, False, name)
 
-    def _by_name(self, name: str) -> Registrant | Message:
+    def _by_name(self, name: str, w: Words) -> Registrant | Message:
         wanted = " ".join(name.lower().split())
         everyone = self.people.registrants.all()
         exact = [r for r in everyone if " ".join(r.name.lower().split()) == wanted]
         partial = [r for r in everyone if wanted in r.name.lower()]
         found = exact or partial
         if not found:
-            return Message(compose("No registrant is called `{name}`.", name=name))
+            return Message(compose(w("No registrant is called `{name}`."), name=name))
         if len(found) > 1:
             return Message(
-                compose("`{name}` matches {n} registrants; give the whole name.", name=name, n=len(found))
+                compose(w("`{name}` matches {n} registrants; give the whole name."), name=name, n=len(found))
             )
         return found[0]

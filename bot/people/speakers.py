@@ -10,12 +10,14 @@ from typing import Protocol
 
 from bot.agenda.model import Agenda
 from bot.chat.inbound import Pressed
+from bot.chat.markup import compose
 from bot.chat.message import Mention, Message
 from bot.chat.port import PostMessage, Whisper
 from bot.chat.sender import Priority, Sender
 from bot.clock import Clock
 from bot.people import views
 from bot.people.book import People
+from bot.people.languages import Readers
 
 
 class Webinar(Protocol):
@@ -38,8 +40,10 @@ class SpeakerDesk:
         places: Places,
         clock: Clock,
         plan_changed: Callable[[str], None],
+        readers: Readers,
     ) -> None:
         self.webinar = webinar
+        self.readers = readers
         self.people = people
         self.sender = sender
         self.places = places
@@ -49,8 +53,9 @@ class SpeakerDesk:
     def pressed(self, event: Pressed) -> None:
         key = event.value
         agenda = self.webinar.agenda
+        w = self.readers.words(event.person)
         if key not in agenda.speakers or self.places.speaker(key) != event.person:
-            self._tell(event, views.say("That button is for the speaker it was sent to."))
+            self._tell(event, Message(compose(w("That button is for the speaker it was sent to."))))
             return
         who = Mention(agenda.speaker_name(key), event.person)
         now = self.clock.now()
@@ -58,14 +63,19 @@ class SpeakerDesk:
             self.people.answers.check_in(key, now)
             self.people.changed()
             self.plan_changed(f"{agenda.speaker_name(key)} checked in")
-            self._tell(event, views.here_thanks())
+            self._tell(event, views.here_thanks(w))
             return
         answer = "confirmed" if event.action == views.SPEAKER_CONFIRM else "declined"
         self.people.answers.answer(key, answer, now)
         self.people.changed()
         self.plan_changed(f"{agenda.speaker_name(key)} {answer}")
-        self._tell(event, views.speaker_thanks(answer))
-        note = views.confirmed_note(who) if answer == "confirmed" else views.declined_alert(who, key)
+        self._tell(event, views.speaker_thanks(answer, w))
+        backstage = self.readers.webinar_words()
+        note = (
+            views.confirmed_note(who, backstage)
+            if answer == "confirmed"
+            else views.declined_alert(who, key, backstage)
+        )
         self.sender.send(PostMessage(self.places.channel("backstage"), note), Priority.REPLY)
 
     def _tell(self, event: Pressed, message: Message) -> None:

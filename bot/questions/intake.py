@@ -17,13 +17,15 @@ from bot.chat.message import Message
 from bot.chat.port import DeleteMessage, MessageRef, OpenForm, UpdateMessage, Whisper
 from bot.chat.sender import Priority, Sender
 from bot.clock import Clock
+from bot.i18n.words import N_
+from bot.people.languages import Readers
 from bot.people.names import NameBook
 from bot.questions import views
 from bot.questions.desk import Filed, QuestionDesk
 from bot.questions.threads import Threads
 
 log = logging.getLogger(__name__)
-SORRY = "Sorry, I could not take that question just now; please try again in a moment."
+SORRY = N_("Sorry, I could not take that question just now; please try again in a moment.")
 
 
 class Places(Protocol):
@@ -44,7 +46,9 @@ class Intake:
         names: NameBook,
         places: Places,
         clock: Clock,
+        readers: Readers,
     ) -> None:
+        self.readers = readers
         self.desk = desk
         self.threads = threads
         self.sender = sender
@@ -55,10 +59,13 @@ class Intake:
     def _in_questions_channel(self, ref: MessageRef) -> bool:
         return ref.conversation == self.places.channel("questions")
 
-    def where_it_went(self, filed: Filed) -> Message:
+    def where_it_went(self, filed: Filed, look_up: bool = True) -> Message:
+        """The asker's note of where their question went, in their language (`look_up=False` on the
+        busy channel path: a profile not read yet is read soon, not now)."""
+        w = self.readers.words(filed.question.author_id, look_up)
         key = filed.question.session_key
-        title = self.threads.titles().get(key, "the questions")
-        return views.where_it_went(title, self.threads.link(key), filed.question.anonymous)
+        title = self.threads.titles(w).get(key, w("the questions"))
+        return views.where_it_went(title, self.threads.link(key), filed.question.anonymous, w)
 
     # -- messages -------------------------------------------------------------------------------
 
@@ -76,13 +83,15 @@ class Intake:
         if filed.created:
             self.threads.copy(filed.question)
             self.sender.send(
-                Whisper(event.ref.conversation, event.person, self.where_it_went(filed)), Priority.QUESTION
+                Whisper(event.ref.conversation, event.person, self.where_it_went(filed, look_up=False)),
+                Priority.QUESTION,
             )
 
     def edited(self, event: Edited) -> None:
         question = self.desk.edited(event.ref, event.text)
         if question is not None and question.copy is not None:
-            self.sender.send(UpdateMessage(question.copy, views.copy(question)), Priority.QUESTION)
+            copy = views.copy(question, self.readers.webinar_words())
+            self.sender.send(UpdateMessage(question.copy, copy), Priority.QUESTION)
 
     def deleted(self, event: Deleted) -> None:
         question = self.desk.deleted(event.ref)
@@ -107,7 +116,7 @@ class Intake:
             )
         except Exception:
             log.exception("/ask failed")
-            return Reply(Message(compose(SORRY)))
+            return Reply(Message(compose(self.readers.words(command.person)(SORRY))))
         if filed.created:
             self.threads.copy(filed.question)
         return Reply(self.where_it_went(filed))
@@ -122,9 +131,10 @@ class Intake:
         self._open_form(event.person, event.text, state, event)
 
     def _open_form(self, person: str, text: str, state: dict[str, str], event: Command | Shortcut) -> None:
-        titles = self.threads.titles()
+        w = self.readers.words(person)
+        titles = self.threads.titles(w)
         current = self.desk.session_at(self.clock.now())
-        form = views.ask_form(titles, current, text, state)
+        form = views.ask_form(titles, current, text, state, w)
         self.sender.send(
             OpenForm(person, form, event.handle), Priority.REPLY
         )  # ahead of copies: a trigger lasts 3 s
@@ -132,8 +142,9 @@ class Intake:
     def submitted(self, event: Submitted) -> Reply:
         """The ask form: the question filed, or what to fix, shown in the form."""
         text = event.one("question")
+        w = self.readers.words(event.person)
         if not text:
-            return Reply(errors={"question": "Please write your question."})
+            return Reply(errors={"question": w("Please write your question.")})
         self.names.learn(event.person)
         state = event.state
         origin = None
@@ -151,7 +162,7 @@ class Intake:
             )
         except Exception:
             log.exception("a question form failed")
-            return Reply(errors={"question": SORRY})
+            return Reply(errors={"question": w(SORRY)})
         if filed.created:
             self.threads.copy(filed.question)
             self.sender.send(

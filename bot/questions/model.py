@@ -12,6 +12,9 @@ from datetime import datetime
 from enum import StrEnum
 
 from bot.chat.port import MessageRef
+from bot.i18n.words import N_, Words
+
+FORMER = N_("a former participant")  # who asked, once the asker was forgotten (a word of the catalogue)
 
 GENERAL = "general"  # the thread for questions before the first session and after the last
 
@@ -56,8 +59,14 @@ class Question:
 
     @property
     def shown_author(self) -> str:
-        """Who asked, as participants and reports may see it."""
+        """Who asked, as participants and reports may see it (in English: see `shown_author_in`)."""
         return "anonymous" if self.anonymous else self.author_name
+
+    def shown_author_in(self, w: Words) -> str:
+        """Who asked, in the reader's words: "anonymous" and "a former participant" translated."""
+        if self.anonymous:
+            return w("anonymous")
+        return w(FORMER) if self.author_name == FORMER else self.author_name
 
     @property
     def message(self) -> MessageRef | None:
@@ -88,3 +97,4 @@ class WebinarInfo:
     title: str
     timezone: str
     date: str
+    language: str = "en"

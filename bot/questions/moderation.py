@@ -11,7 +11,7 @@ import logging
 from collections.abc import Callable
 from typing import Protocol
 
-from bot.agenda.model import Agenda
+from bot.agenda.model import Agenda, in_language
 from bot.chat.form import Form
 from bot.chat.inbound import Pressed
 from bot.chat.markup import compose
@@ -19,6 +19,8 @@ from bot.chat.message import ChannelLink, Inlines, Message, first_line
 from bot.chat.port import DeleteMessage, OpenForm, PostMessage, React, UpdateMessage, Upload
 from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
+from bot.i18n.words import Words
+from bot.people.languages import Readers
 from bot.people.names import NameBook
 from bot.questions import views
 from bot.questions.desk import QuestionDesk
@@ -51,8 +53,10 @@ class Moderation:
         places: Places,
         webinar: AgendaSource,
         clock: Clock,
+        readers: Readers,
         attendance: Callable[[], Attendance] | None = None,
     ) -> None:
+        self.readers = readers
         self.desk = desk
         self.attendance = attendance
         self.threads = threads
@@ -80,7 +84,9 @@ class Moderation:
         *,
         limit: int | None = views.DIGEST_TOP,
         buttons: bool = True,
+        w: Words | None = None,
     ) -> Message:
+        """A session's ranked questions; in `w`'s language (backstage's by default)."""
         agenda = self.webinar.agenda
         shown = self.ranked(session_key, limit)
         total = len(shown) if limit is None else self.desk.count(session_key)
@@ -91,6 +97,7 @@ class Moderation:
             total,
             agenda.settings.vote_emoji,
             agenda.tz,
+            w or self.readers.webinar_words(),
             limit=limit,
             buttons=buttons,
         )
@@ -99,13 +106,14 @@ class Moderation:
         """The discussion's digest in backstage: the cue's first line as heading, the questions under it."""
         return self.digest(session_key, first_line(message.text))
 
-    def session_title(self, key: str) -> str:
-        return self.threads.titles().get(key, key)
+    def session_title(self, key: str, w: Words | None = None) -> str:
+        return self.threads.titles(w).get(key, key)
 
     def questions_reply(self, hint: str, person: str) -> Message:
         """`/webinar questions [N | words]`: a session's ranked list (default: the one running, or next);
         moderation buttons for moderators only. An unknown session gets a clear reply."""
-        titles = self.threads.titles()
+        w = self.readers.words(person)
+        titles = self.threads.titles(w)
         key = self.desk.session_at(self.clock.now())
         wanted = hint.strip().lower()
         if wanted:
@@ -116,35 +124,40 @@ class Moderation:
                 if found is None:
                     return Message(
                         compose(
-                            "There is no session {n}: the sessions are numbered 1 to {last}. "
-                            "`/webinar questions` shows the one running now.",
+                            w(
+                                "There is no session {n}: the sessions are numbered 1 to {last}. "
+                                "`/webinar questions` shows the one running now."
+                            ),
                             n=number,
                             last=len(sessions),
                         )
                     )
                 key = found
-            elif wanted in ("general", "general questions"):
+            elif wanted in ("general", "general questions", w("General questions").lower()):
                 key = GENERAL
             else:
                 matches = [k for k, t in titles.items() if wanted in t.lower() or wanted in k]
                 if not matches:
                     return Message(
                         compose(
-                            "No session matches `{hint}`. Try its number, as in `/webinar questions 2`.",
+                            w("No session matches `{hint}`. Try its number, as in `/webinar questions 2`."),
                             hint=hint,
                         )
                     )
                 key = matches[0]
-        heading = views.digest_heading(titles.get(key, key))
-        return self.digest(key, heading, buttons=self.places.is_moderator(person))
+        heading = views.digest_heading(titles.get(key, key), w)
+        return self.digest(key, heading, buttons=self.places.is_moderator(person), w=w)
 
     # -- buttons ------------------------------------------------------------------------------------
 
     def moderate(self, event: Pressed) -> Message | None:
         """Answered, Hide or Pin; a note for the moderator when there is something to say."""
         parsed = views.parse_value(event.value)
+        w = self.readers.words(event.person)
         if parsed is None:
-            return Message(compose("That button no longer works; `/webinar questions` shows a fresh list."))
+            return Message(
+                compose(w("That button no longer works; `/webinar questions` shows a fresh list."))
+            )
         question_id, session_key = parsed
         reply = None
         if event.action == views.ANSWERED:
@@ -158,11 +171,13 @@ class Moderation:
         elif event.action == views.PIN:
             _, following = self.desk.pin_to_next(question_id)
             if following:
-                reply = Message(compose("Pinned to the top of {title}.", title=self.session_title(following)))
+                title = self.session_title(following, w)
+                reply = Message(compose(w("Pinned to the top of {title}."), title=title))
             else:
-                reply = Message(compose("There is no later discussion."))
+                reply = Message(compose(w("There is no later discussion.")))
         if event.ref is not None:
-            heading = views.digest_heading(self.session_title(session_key))
+            backstage = self.readers.webinar_words()
+            heading = views.digest_heading(self.session_title(session_key, backstage), backstage)
             self.sender.send(
                 UpdateMessage(event.ref, self.digest(session_key, heading)),
                 Priority.REPLY,
@@ -172,10 +187,15 @@ class Moderation:
 
     def show_all(self, event: Pressed) -> None:
         session_key = event.value
-        heading = compose("*{title}*", title=self.session_title(session_key))
-        listing = self.digest(session_key, heading, limit=None)
+        w = self.readers.words(event.person)
+        heading = compose("*{title}*", title=self.session_title(session_key, w))
+        listing = self.digest(session_key, heading, limit=None, w=w)
         self.sender.send(
-            OpenForm(event.person, Form("questions_all", "All questions", intro=listing), event.handle),
+            OpenForm(
+                event.person,
+                Form("questions_all", w("All questions"), intro=listing, cancel=w("Close")),
+                event.handle,
+            ),
             Priority.REPLY,
         )
 
@@ -185,17 +205,19 @@ class Moderation:
         """The questions part of a person's home view: how to ask, or (moderators) the live list."""
         agenda = self.webinar.agenda
         emoji = agenda.settings.vote_emoji
+        w = self.readers.words(person)
         if not self.places.is_moderator(person):
             name = agenda.channels.questions if agenda.channels else "questions"
             channel = (ChannelLink(name, self.places.channel("questions")),)
-            return views.home_for_participant(agenda.title, channel, emoji)
+            title = in_language(agenda.title, agenda.title_l10n, w.code)
+            return views.home_for_participant(title, channel, emoji, w)
         parts = []
-        for key, title in self.threads.titles().items():
+        for key, title in self.threads.titles(w).items():
             total = self.desk.count(key)
             if total:
                 heading = compose("*{title}* ({total})", title=title, total=total)
-                parts.append(self.digest(key, heading, limit=views.HOME_TOP))
-        return views.home_for_moderator(parts)
+                parts.append(self.digest(key, heading, limit=views.HOME_TOP, w=w))
+        return views.home_for_moderator(parts, w)
 
     # -- the report and reveal ----------------------------------------------------------------------
 
@@ -205,24 +227,28 @@ class Moderation:
         if info is None:
             return ""
         figures = self.attendance() if self.attendance is not None else None
-        return render_report(fmt, info, store.sessions(), store.all(), figures)
+        w = self.readers.webinar_words()
+        return render_report(fmt, info, store.sessions(), store.all(), figures, w)
 
     def upload_report(self) -> None:
         backstage = self.places.channel("backstage")
+        w = self.readers.webinar_words()
 
         def done(outcome: Outcome) -> None:
             if not outcome.ok:
-                note = ":warning: The questions report could not be uploaded; `webinar-bot report` writes it."
+                note = w(
+                    ":warning: The questions report could not be uploaded; `webinar-bot report` writes it."
+                )
                 self.sender.send(PostMessage(backstage, Message(compose(note))), Priority.REPLY)
 
         upload = Upload(
             backstage,
             "questions.md",
             self.report("md"),
-            "Questions report",
-            "The questions report, ready to paste into the minutes.",
+            w("Questions report"),
+            w("The questions report, ready to paste into the minutes."),
         )
         self.sender.send(upload, Priority.REPLY, on_done=done)
 
-    def reveal(self, number: int) -> Message:
-        return views.reveal(self.desk.store.get(number), number)
+    def reveal(self, number: int, person: str) -> Message:
+        return views.reveal(self.desk.store.get(number), number, self.readers.words(person))

@@ -1,5 +1,8 @@
 """The questions report: what a rapporteur pastes into the minutes (Markdown), or CSV and JSON.
 
+The Markdown is written in the webinar's language (its headings from the catalogue, its times and
+date by Babel); CSV and JSON keep their English field names and values, for tools.
+
 Every thematic session with its questions, most votes first: the text as asked, the votes, answered
 or not, who asked ("anonymous" for anonymous questions: their author never leaves the database) and
 when, in the webinar's time zone. Questions the asker withdrew or a moderator hid are counted, not
@@ -16,6 +19,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bot.i18n.words import Words
 from bot.questions.model import GENERAL, Question, QuestionStatus, SessionInfo, WebinarInfo
 from bot.spreadsheet import spreadsheet_safe
 
@@ -29,17 +33,14 @@ def _zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
-def _local(when: datetime, zone: ZoneInfo) -> str:
-    local = when.astimezone(zone)
-    return f"{local:%H:%M} {local.tzname()}"
-
-
 def _sections(
-    sessions: Sequence[SessionInfo], questions: Sequence[Question]
+    sessions: Sequence[SessionInfo], questions: Sequence[Question], w: Words
 ) -> list[tuple[str, str, list[Question]]]:
-    listed = [(s.key, f"Session {s.number}: {s.title}", s.item_title) for s in sessions]
+    listed = [
+        (s.key, w("Session {n}: {title}").format(n=s.number, title=s.title), s.item_title) for s in sessions
+    ]
     if any(q.session_key == GENERAL for q in questions):
-        listed.append((GENERAL, "General questions", ""))
+        listed.append((GENERAL, w("General questions"), ""))
     result = []
     for key, title, block in listed:
         mine = [
@@ -59,13 +60,18 @@ def _cell(text: str) -> str:
 Attendance = Mapping[str, int]  # bot.store.people.attendance: registered, online, in_person, ...
 
 
-def attendance_line(figures: Attendance) -> str:
-    return (
-        f"Attendance: {figures.get('registered', 0)} registered ({figures.get('online', 0)} online, "
-        f"{figures.get('in_person', 0)} in person), {figures.get('confirmed', 0)} confirmed, "
-        f"{figures.get('checked_in', 0)} checked in, "
-        f"{figures.get('connection_requests', 0)} connection requests "
-        f"({figures.get('open_requests', 0)} still open)."
+def attendance_line(figures: Attendance, w: Words) -> str:
+    return w(
+        "Attendance: {registered} registered ({online} online, {in_person} in person), {confirmed} "
+        "confirmed, {checked_in} checked in, {requests} connection requests ({open} still open)."
+    ).format(
+        registered=figures.get("registered", 0),
+        online=figures.get("online", 0),
+        in_person=figures.get("in_person", 0),
+        confirmed=figures.get("confirmed", 0),
+        checked_in=figures.get("checked_in", 0),
+        requests=figures.get("connection_requests", 0),
+        open=figures.get("open_requests", 0),
     )
 
 
@@ -74,32 +80,51 @@ def markdown(
     sessions: Sequence[SessionInfo],
     questions: Sequence[Question],
     attendance: Attendance | None = None,
+    w: Words | None = None,
 ) -> str:
+    w = w or Words("en")
     zone = _zone(info.timezone)
     kept = [q for q in questions if q.status in (QuestionStatus.OPEN, QuestionStatus.ANSWERED)]
     withdrawn = sum(1 for q in questions if q.status is QuestionStatus.WITHDRAWN)
     hidden = sum(1 for q in questions if q.status is QuestionStatus.HIDDEN)
+    try:
+        day = w.date(datetime.fromisoformat(info.date).replace(tzinfo=zone))
+    except ValueError:
+        day = info.date
+    answered_count = sum(1 for q in kept if q.status is QuestionStatus.ANSWERED)
     lines = [
-        f"# Questions: {info.title}",
+        w("# Questions: {title}").format(title=info.title),
         "",
-        f"{info.date}, times in {info.timezone}. {len(kept)} questions, {sum(q.votes for q in kept)} votes, "
-        f"{sum(1 for q in kept if q.status is QuestionStatus.ANSWERED)} answered.",
+        w("{date}, times in {zone}. {questions} questions, {votes} votes, {answered} answered.").format(
+            date=day,
+            zone=info.timezone,
+            questions=len(kept),
+            votes=sum(q.votes for q in kept),
+            answered=answered_count,
+        ),
     ]
     if withdrawn or hidden:
-        lines.append(f"Not listed: {withdrawn} withdrawn by their askers, {hidden} hidden by the moderators.")
+        lines.append(
+            w("Not listed: {withdrawn} withdrawn by their askers, {hidden} hidden by the moderators.").format(
+                withdrawn=withdrawn, hidden=hidden
+            )
+        )
     if attendance and attendance.get("registered", 0) + attendance.get("connection_requests", 0):
-        lines += ["", attendance_line(attendance)]
-    for _key, title, mine in _sections(sessions, questions):
+        lines += ["", attendance_line(attendance, w)]
+    heading = "| # | {} | {} | {} | {} | {} |".format(
+        w("Question"), w("Votes"), w("Answered"), w("Asked by"), w("Time")
+    )
+    for _key, title, mine in _sections(sessions, questions, w):
         lines += ["", f"## {title}", ""]
         if not mine:
-            lines.append("No questions.")
+            lines.append(w("No questions."))
             continue
-        lines += ["| # | Question | Votes | Answered | Asked by | Time |", "|---|---|---|---|---|---|"]
+        lines += [heading, "|---|---|---|---|---|---|"]
         for n, q in enumerate(mine, start=1):
-            answered = "yes" if q.status is QuestionStatus.ANSWERED else "no"
+            answered = w("yes") if q.status is QuestionStatus.ANSWERED else w("no")
             lines.append(
-                f"| {n} | {_cell(q.text)} | {q.votes} | {answered} | {_cell(q.shown_author)} | "
-                f"{_local(q.asked_at, zone)} |"
+                f"| {n} | {_cell(q.text)} | {q.votes} | {answered} | {_cell(q.shown_author_in(w))} | "
+                f"{w.time(q.asked_at, zone)} |"
             )
     return "\n".join(lines) + "\n"
 
@@ -110,7 +135,7 @@ def rows(
     zone = _zone(info.timezone)
     numbers = {s.key: s.number for s in sessions}
     result = []
-    for key, title, mine in _sections(sessions, questions):
+    for key, title, mine in _sections(sessions, questions, Words("en")):
         for q in mine:
             result.append(
                 {
@@ -133,11 +158,12 @@ def render(
     sessions: Sequence[SessionInfo],
     questions: Sequence[Question],
     attendance: Attendance | None = None,
+    w: Words | None = None,
 ) -> str:
     """`attendance` (counts only, never a person) joins the Markdown and JSON; CSV stays one row per
-    question, so a spreadsheet's columns mean one thing."""
+    question, so a spreadsheet's columns mean one thing. `w`: the Markdown's language (English)."""
     if fmt == "md":
-        return markdown(info, sessions, questions, attendance)
+        return markdown(info, sessions, questions, attendance, w)
     records = rows(info, sessions, questions)
     if fmt == "json":
         document: dict[str, Any] = {

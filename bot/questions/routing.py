@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.agenda.model import Agenda
+from bot.agenda.model import Agenda, in_language
+from bot.i18n.words import Words
 from bot.questions.model import GENERAL
 from bot.timeline.units import Placement
 
@@ -30,7 +31,13 @@ def route(agenda: Agenda, placement: Placement, at: datetime) -> str:
     return next(key for start, _, key in spans if start > at)
 
 
-def session_titles(agenda: Agenda) -> dict[str, str]:
-    titles = {session.key: f"Session {session.number}: {session.title}" for _, session in agenda.sessions()}
-    titles[GENERAL] = "General questions"
+def session_titles(agenda: Agenda, w: Words) -> dict[str, str]:
+    """Each session's title as its thread, digest and report name it, in `w`'s language."""
+    titles = {
+        session.key: w("Session {n}: {title}").format(
+            n=session.number, title=in_language(session.title, session.title_l10n, w.code)
+        )
+        for _, session in agenda.sessions()
+    }
+    titles[GENERAL] = w("General questions")
     return titles

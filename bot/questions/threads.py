@@ -18,6 +18,8 @@ from bot.agenda.model import Agenda
 from bot.chat.port import ChatPort, MessageRef, PostMessage
 from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
+from bot.i18n.words import Words
+from bot.people.languages import Readers
 from bot.questions import views
 from bot.questions.model import GENERAL, SHOWN, Question
 from bot.questions.routing import session_titles
@@ -77,7 +79,9 @@ class Threads:
         webinar: AgendaSource,
         places: Places,
         clock: Clock,
+        readers: Readers,
     ) -> None:
+        self.readers = readers
         self.store = store
         self.sender = sender
         self.chat = chat
@@ -88,8 +92,9 @@ class Threads:
         self._waiting = _Waiting()
         self._lock = threading.RLock()
 
-    def titles(self) -> dict[str, str]:
-        return session_titles(self.webinar.agenda)
+    def titles(self, w: Words | None = None) -> dict[str, str]:
+        """Sessions' titles in `w`'s language (the webinar's by default)."""
+        return session_titles(self.webinar.agenda, w or self.readers.webinar_words())
 
     def opened(self, session_key: str, ref: MessageRef) -> None:
         """A session's thread parent is out: remember it and post the copies that waited for it."""
@@ -104,8 +109,9 @@ class Threads:
             self._waiting.opening.add(session_key)
         if session_key != GENERAL and self.opener.open_thread_now(session_key):
             return  # the cue's post will open it (`opened`)
-        title = self.titles().get(session_key, "Questions")
-        message = views.thread_opening(title, self.webinar.agenda.settings.vote_emoji)
+        words = self.readers.channel_words()
+        titles = [self.titles(w).get(session_key, w("Questions")) for w in words]
+        message = views.thread_opening(titles, self.webinar.agenda.settings.vote_emoji, words)
         self.sender.send(
             PostMessage(self.places.channel("questions"), message),
             Priority.QUESTION,
@@ -159,7 +165,9 @@ class Threads:
         if thread is None or question.copy is not None:
             return
         self.sender.send(
-            PostMessage(thread.conversation, views.copy(question), thread=thread.id),
+            PostMessage(
+                thread.conversation, views.copy(question, self.readers.webinar_words()), thread=thread.id
+            ),
             Priority.QUESTION,
             key=copy_key(question.id),
             on_done=lambda outcome: self._copied(question.id, outcome),

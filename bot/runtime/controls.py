@@ -2,8 +2,8 @@
 | skip [item] | mute KIND | unmute KIND`, parsed and applied as pure functions.
 
 `apply_control` returns the new live state, a line for the backstage log ("{who} delayed the session
-by 5 min", with `{who}` filled in by the caller) and the reply for the moderator. The caller re-plans
-and reschedules when the state changed.
+by 5 min", with `{who}` filled in by the caller) and the reply for the moderator, each a `Phrase`
+said later in its reader's language. The caller re-plans and reschedules when the state changed.
 """
 
 from __future__ import annotations
@@ -12,8 +12,10 @@ import difflib
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
-from bot.agenda.durations import BadValue, format_duration, parse_duration
+from bot.agenda.durations import BadValue, parse_duration
 from bot.agenda.model import Agenda
+from bot.i18n.localized import Duration, Localized, Phrase
+from bot.i18n.words import N_
 from bot.kinds import KIND_NAMES, policy
 from bot.runtime.live import LiveState
 from bot.runtime.status import current_unit, following_unit
@@ -32,7 +34,7 @@ ALIASES = {
 }
 MAX_MINUTES = timedelta(hours=3)
 
-HELP = """\
+HELP = N_("""\
 `/webinar status` where the session stands
 `/webinar start [item]` start the webinar now, or jump to an item (number, speaker or words of its title)
 `/webinar next` the current slot ends now and the next starts: its time runs from now
@@ -44,11 +46,21 @@ HELP = """\
 `/webinar questions [session]` the questions, ranked · `/webinar report` the questions report
 `/webinar reveal N` who asked anonymous question N (moderators; logged in backstage)
 `/webinar register` register for the webinar (or change your registration)
-`/webinar forget me` remove your personal data · `/webinar forget NAME` (moderators) someone's"""
+`/webinar forget me` remove your personal data · `/webinar forget NAME` (moderators) someone's""")
 
 
 class ControlError(ValueError):
-    """A control that cannot be understood or applied; the message is the polite reply."""
+    """A control that cannot be understood or applied; `phrase` is the polite reply."""
+
+    def __init__(self, message: str, /, **values: object) -> None:
+        self.phrase = Phrase.of(message, **values)
+        super().__init__(str(self.phrase))
+
+
+def _label(unit: PlacedUnit) -> Localized:
+    from bot.timeline.context import label
+
+    return label(unit.unit)
 
 
 @dataclass(frozen=True)
@@ -66,8 +78,8 @@ class Control:
 @dataclass(frozen=True)
 class Outcome:
     state: LiveState
-    reply: str
-    log: str | None = None  # for backstage; "{who}" stands for the moderator
+    reply: Phrase
+    log: Phrase | None = None  # for backstage; "{who}" stands for the moderator
     changed: bool = False
 
 
@@ -84,22 +96,31 @@ def _parse(text: str) -> Control:
     rest = " ".join(words[1:])
     if action not in STEERING + VIEWING:
         close = difflib.get_close_matches(action, STEERING + VIEWING, n=1)
-        hint = f" Did you mean `{close[0]}`?" if close else ""
-        raise ControlError(f"I don't know `{words[0]}`.{hint} Try `/webinar help`.")
+        if close:
+            raise ControlError(
+                N_("I don't know `{word}`. Did you mean `{close}`? Try `/webinar help`."),
+                word=words[0],
+                close=close[0],
+            )
+        raise ControlError(N_("I don't know `{word}`. Try `/webinar help`."), word=words[0])
     if action in ("delay", "extend"):
         if not rest:
-            raise ControlError(f"How long? For example `/webinar {action} 5` (minutes).")
+            raise ControlError(N_("How long? For example `/webinar {action} 5` (minutes)."), action=action)
         try:
             amount = parse_duration(rest)
         except BadValue as exc:
-            raise ControlError(f"`{rest}` is not a duration: {exc}.") from exc
+            raise ControlError(
+                N_("`{text}` is not a duration: say it in minutes, as in `/webinar {action} 5`."),
+                text=rest,
+                action=action,
+            ) from exc
         if amount <= timedelta(0) or amount > MAX_MINUTES:
-            raise ControlError(f"`{rest}`: give a duration between 1 second and 3 hours.")
+            raise ControlError(N_("`{text}`: give a duration between 1 second and 3 hours."), text=rest)
         return Control(action, amount)
     if action in ("mute", "unmute"):
         kind = rest.strip()
         if kind not in KIND_NAMES or not policy(kind).mutable:
-            raise ControlError(f"Which kind of cue? One of: {', '.join(KIND_NAMES)}.")
+            raise ControlError(N_("Which kind of cue? One of: {kinds}."), kinds=", ".join(KIND_NAMES))
         return Control(action, target=kind)
     return Control(action, target=rest)
 
@@ -111,7 +132,9 @@ def find_unit(placement: Placement, agenda: Agenda, target: str, now: datetime) 
     if wanted.isdigit():
         number = int(wanted)
         if not 1 <= number <= len(agenda.items):
-            raise ControlError(f"There is no item {number}: the agenda has {len(agenda.items)}.")
+            raise ControlError(
+                N_("There is no item {n}: the agenda has {count}."), n=number, count=len(agenda.items)
+            )
         key = agenda.items[number - 1].key
         return next(u for u in units if u.unit.item.key == key)
 
@@ -123,7 +146,7 @@ def find_unit(placement: Placement, agenda: Agenda, target: str, now: datetime) 
 
     found = [u for u in units if matches(u)]
     if not found:
-        raise ControlError(f"No item, session or speaker matches `{target}`.")
+        raise ControlError(N_("No item, session or speaker matches `{target}`."), target=target)
     upcoming = [u for u in found if u.end > now]
     return (upcoming or found)[0]
 
@@ -139,66 +162,70 @@ def apply_control(agenda: Agenda, state: LiveState, control: Control, now: datet
     if action == "next":
         upcoming = following_unit(placement, current, now)
         if current is None and upcoming is None:
-            raise ControlError("The webinar is over: there is nothing next.")
+            raise ControlError(N_("The webinar is over: there is nothing next."))
         if upcoming is None:
             assert current is not None
             new = a.with_end(current.key, now)
+            ended = _label(current)
             return Outcome(
                 state.with_adjustments(new),
-                f"Ended {current.unit.label}: that was the last part.",
-                f"{{who}} ended {current.unit.label}, the last part of the webinar",
+                Phrase.of(N_("Ended {unit}: that was the last part."), unit=ended),
+                Phrase.of(N_("{who} ended {unit}, the last part of the webinar"), unit=ended),
                 True,
             )
         new = a.with_start(upcoming.key, now)
         if current is not None:
             new = new.with_end(current.key, now)
         note = _timing_note(current, now)
+        length = Duration.of(upcoming.unit.planned_duration)
         return Outcome(
             state.with_adjustments(new, upcoming.key),
-            f"Now: {upcoming.unit.label} ({format_duration(upcoming.unit.planned_duration)}).{note}",
-            f"{{who}} moved on to {upcoming.unit.label}{note}",
+            Phrase.of(N_("Now: {unit} ({length}).{note}"), unit=_label(upcoming), length=length, note=note),
+            Phrase.of(N_("{who} moved on to {unit}{note}"), unit=_label(upcoming), note=note),
             True,
         )
     if action == "delay":
         assert control.amount is not None
-        length = format_duration(control.amount)
+        length = Duration.of(control.amount)
         return Outcome(
             state.with_adjustments(a.with_delay(now, control.amount)),
-            f"Every later cue moves by {length}.",
-            f"{{who}} delayed the session by {length}",
+            Phrase.of(N_("Every later cue moves by {length}."), length=length),
+            Phrase.of(N_("{who} delayed the session by {length}"), length=length),
             True,
         )
     if action == "extend":
         assert control.amount is not None
         if current is None:
-            raise ControlError("Nothing is running to extend; use `/webinar delay` to move what comes next.")
-        length = format_duration(control.amount)
+            raise ControlError(
+                N_("Nothing is running to extend; use `/webinar delay` to move what comes next.")
+            )
+        length = Duration.of(control.amount)
         return Outcome(
             state.with_adjustments(a.with_extension(current.key, control.amount)),
-            f"{current.unit.label} gets {length} more.",
-            f"{{who}} gave {current.unit.label} {length} more",
+            Phrase.of(N_("{unit} gets {length} more."), unit=_label(current), length=length),
+            Phrase.of(N_("{who} gave {unit} {length} more"), unit=_label(current), length=length),
             True,
         )
     if action == "pause":
         if state.paused_since is not None:
-            raise ControlError("The session is already paused; `/webinar resume` restarts it.")
+            raise ControlError(N_("The session is already paused; `/webinar resume` restarts it."))
         paused = replace(a, pauses=(*a.pauses, Pause(now)))
         return Outcome(
             state.with_adjustments(paused),
-            "Paused: no cue goes out until `/webinar resume`.",
-            "{who} paused the session",
+            Phrase.of(N_("Paused: no cue goes out until `/webinar resume`.")),
+            Phrase.of(N_("{who} paused the session")),
             True,
         )
     if action == "resume":
         since = state.paused_since
         if since is None:
-            raise ControlError("The session is not paused.")
+            raise ControlError(N_("The session is not paused."))
         pauses = tuple(Pause(p.start, now) if p.end is None else p for p in a.pauses)
-        length = format_duration(now - since)
+        length = Duration.of(now - since)
         return Outcome(
             state.with_adjustments(replace(a, pauses=pauses)),
-            f"Resumed after {length}: later cues move by {length}.",
-            f"{{who}} resumed the session after {length}",
+            Phrase.of(N_("Resumed after {length}: later cues move by {length}."), length=length),
+            Phrase.of(N_("{who} resumed the session after {length}"), length=length),
             True,
         )
     if action == "skip":
@@ -208,38 +235,42 @@ def apply_control(agenda: Agenda, state: LiveState, control: Control, now: datet
             else following_unit(placement, current, now)
         )
         if target is None:
-            raise ControlError("There is nothing left to skip.")
+            raise ControlError(N_("There is nothing left to skip."))
         if current is not None and target.key == current.key:
-            raise ControlError(f"{target.unit.label} is running now: use `/webinar next` to move on.")
+            raise ControlError(
+                N_("{unit} is running now: use `/webinar next` to move on."), unit=_label(target)
+            )
         if target.start <= now and target.end <= now:
-            raise ControlError(f"{target.unit.label} is already over.")
+            raise ControlError(N_("{unit} is already over."), unit=_label(target))
         return Outcome(
             state.with_adjustments(a.with_skip(target.key)),
-            f"Skipped {target.unit.label}.",
-            f"{{who}} skipped {target.unit.label}",
+            Phrase.of(N_("Skipped {unit}."), unit=_label(target)),
+            Phrase.of(N_("{who} skipped {unit}"), unit=_label(target)),
             True,
         )
     if action in ("mute", "unmute"):
         kind = control.target
         muted = a.muted | {kind} if action == "mute" else a.muted - {kind}
-        verb = "muted" if action == "mute" else "unmuted"
-        return Outcome(
-            state.with_adjustments(replace(a, muted=frozenset(muted))),
-            f"{kind} cues {verb}.",
-            f"{{who}} {verb} {kind} cues",
-            True,
-        )
-    raise ControlError(f"`{action}` does not steer the session.")
+        if action == "mute":
+            reply = Phrase.of(N_("{kind} cues muted."), kind=kind)
+            log = Phrase.of(N_("{who} muted {kind} cues"), kind=kind)
+        else:
+            reply = Phrase.of(N_("{kind} cues unmuted."), kind=kind)
+            log = Phrase.of(N_("{who} unmuted {kind} cues"), kind=kind)
+        return Outcome(state.with_adjustments(replace(a, muted=frozenset(muted))), reply, log, True)
+    raise ControlError(N_("`{action}` does not steer the session."), action=action)
 
 
-def _timing_note(current: PlacedUnit | None, now: datetime) -> str:
+def _timing_note(current: PlacedUnit | None, now: datetime) -> Phrase | str:
     if current is None:
         return ""
     over = now - current.time_up
     if over > timedelta(seconds=5):
-        return f" ({current.unit.label} ran {format_duration(over)} over)"
+        return Phrase.of(N_(" ({unit} ran {length} over)"), unit=_label(current), length=Duration.of(over))
     if -over > timedelta(seconds=5):
-        return f" ({current.unit.label} finished {format_duration(-over)} early)"
+        return Phrase.of(
+            N_(" ({unit} finished {length} early)"), unit=_label(current), length=Duration.of(-over)
+        )
     return ""
 
 
@@ -254,24 +285,28 @@ def _start(
     a = state.adjustments
     if not target:
         if a.actual_starts:
-            label = current.unit.label if current else "the webinar"
-            raise ControlError(f"Already running ({label}). Use `/webinar next`, or `/webinar start <item>`.")
+            running: object = _label(current) if current else Phrase.of(N_("the webinar"))
+            raise ControlError(
+                N_("Already running ({unit}). Use `/webinar next`, or `/webinar start <item>`."), unit=running
+            )
         first = next(u for u in placement.units if not u.skipped)
         new = a.with_start(first.key, now)
         note = _relative(now, first.unit.planned_start)
         return Outcome(
             state.with_adjustments(new, first.key),
-            f"Started: {first.unit.label}.{note}",
-            f"{{who}} started the webinar{note}",
+            Phrase.of(N_("Started: {unit}.{note}"), unit=_label(first), note=note),
+            Phrase.of(N_("{who} started the webinar{note}"), note=note),
             True,
         )
     unit = find_unit(placement, agenda, target, now)
     if unit.key in a.actual_starts and current is not None and unit.key == current.key:
-        raise ControlError(f"{unit.unit.label} is already running.")
+        raise ControlError(N_("{unit} is already running."), unit=_label(unit))
     units = [u for u in placement.units if not u.skipped]
     position = {u.key: i for i, u in enumerate(units)}
     if current is not None and position[unit.key] < position[current.key]:
-        raise ControlError(f"{unit.unit.label} came before what runs now; I can only jump forward.")
+        raise ControlError(
+            N_("{unit} came before what runs now; I can only jump forward."), unit=_label(unit)
+        )
     new = a.with_start(unit.key, now)
     first_between = position[current.key] + 1 if current is not None else 0
     for skipped in units[first_between : position[unit.key]]:
@@ -281,14 +316,16 @@ def _start(
         new = new.with_end(current.key, now)
     return Outcome(
         state.with_adjustments(new, unit.key),
-        f"Started: {unit.unit.label}.",
-        f"{{who}} started {unit.unit.label}",
+        Phrase.of(N_("Started: {unit}."), unit=_label(unit), note=""),
+        Phrase.of(N_("{who} started {unit}"), unit=_label(unit)),
         True,
     )
 
 
-def _relative(now: datetime, planned: datetime) -> str:
+def _relative(now: datetime, planned: datetime) -> Phrase:
     gap = now - planned
     if abs(gap) < timedelta(seconds=30):
-        return " (on time)"
-    return f" ({format_duration(abs(gap))} {'late' if gap > timedelta(0) else 'early'})"
+        return Phrase.of(N_(" (on time)"))
+    if gap > timedelta(0):
+        return Phrase.of(N_(" ({length} late)"), length=Duration.of(abs(gap)))
+    return Phrase.of(N_(" ({length} early)"), length=Duration.of(abs(gap)))

@@ -14,16 +14,18 @@ from dataclasses import replace
 from typing import Any, Protocol
 
 from bot.agenda.model import Agenda
+from bot.chat.markup import compose
 from bot.chat.message import Emphasis, Message, Text, merge
 from bot.chat.port import ChatError, MessageRef, PostMessage, Write
 from bot.chat.sender import Outcome, Priority, Sender
 from bot.clock import Clock
-from bot.messages.cues import render_cue, with_user_ids
+from bot.i18n.languages import language
+from bot.messages.cues import render_cue, together, with_user_ids
 from bot.messages.texts import Texts
 from bot.people.actions import cue_buttons
 from bot.people.book import People
 from bot.people.directory import Directory
-from bot.people.views import LANGUAGE_NAMES
+from bot.people.languages import Readers
 from bot.store.outbox import Outbox
 from bot.timeline.cue import Cue, audience_registrant, audience_speaker
 
@@ -48,8 +50,10 @@ class CueDelivery:
         sender: Sender,
         outbox: Outbox,
         clock: Clock,
+        readers: Readers,
     ) -> None:
         self.webinar = webinar
+        self.readers = readers
         self.texts = texts
         self.directory = directory
         self.people = people
@@ -76,7 +80,8 @@ class CueDelivery:
         return self.directory.channel(cue.audience), None
 
     def message(self, cue: Cue) -> Message:
-        """The cue's message as its template renders it (what `rebuild` completes comes later)."""
+        """The cue's message as its template renders it, in its readers' language (an announcement:
+        in each of the webinar's `languages`); what `rebuild` completes comes later."""
         resolution = self.directory.resolution
         extra: dict[str, Any] = {
             "channel_ids": dict(resolution.channels),
@@ -95,8 +100,10 @@ class CueDelivery:
             with_user_ids(dict(cue.context), resolution.speakers),
             cue.anchor,
         )
-        message = render_cue(self.texts.renderer, context_cue, extra)
-        buttons = cue_buttons(cue, self.people.state())
+        languages = self.readers.audience(cue.audience)
+        messages = [render_cue(self.texts.renderer_for(code), context_cue, extra) for code in languages]
+        message = together(messages) if len(messages) > 1 else messages[0]
+        buttons = cue_buttons(cue, self.people.state(), self.texts.words(languages[0]))
         return Message(message.text, message.context, buttons, message.sections) if buttons else message
 
     def _registrant(self, key: str) -> dict[str, Any]:
@@ -111,7 +118,7 @@ class CueDelivery:
             "phone": found.phone,
             "mode": found.mode,
             "language": found.language,
-            "language_name": LANGUAGE_NAMES.get(found.language or "", LANGUAGE_NAMES["en"]),
+            "language_name": language(found.language or self.readers.webinar_language).name,
             "timezone": found.timezone,
             "source": found.source,
             "confirmed": found.confirmed_at is not None,
@@ -138,8 +145,13 @@ class CueDelivery:
             return
         message = self.message(cue)
         if fallback_for is not None:
+            w = self.texts.words()
             note = Emphasis(
-                (Text(f"For {fallback_for}, who could not be reached in {self.directory.chat.platform}:"),)
+                compose(
+                    w("For {name}, who could not be reached in {platform}:"),
+                    name=fallback_for,
+                    platform=self.directory.chat.platform,
+                )
             )
             message = Message(merge((note, Text(" "), *message.text)), message.context)
         self.sender.send(

@@ -4,12 +4,14 @@ moderators who opened it."""
 
 from __future__ import annotations
 
+from bot.chat.markup import compose
 from bot.chat.message import Message, Section, lines
 from bot.chat.port import PublishHome
 from bot.chat.sender import Priority, Sender
 from bot.people import views as people_views
 from bot.people.book import People
 from bot.people.directory import Directory
+from bot.people.languages import Readers
 from bot.people.registration import RegistrationDesk
 from bot.questions.moderation import Moderation
 
@@ -22,7 +24,9 @@ class AppHome:
         people: People,
         directory: Directory,
         sender: Sender,
+        readers: Readers,
     ) -> None:
+        self.readers = readers
         self.moderation = moderation
         self.registration = registration
         self.people = people
@@ -32,20 +36,24 @@ class AppHome:
 
     def view(self, person: str) -> Message:
         questions = self.moderation.home(person)
+        w = self.readers.words(person)
         if self.directory.is_moderator(person):
-            counts = people_views.counts(self.people.registrants.counts(), len(self.people.requests.open()))
+            counts = people_views.counts(
+                self.people.registrants.counts(), len(self.people.requests.open()), w
+            )
             return Message(lines(questions.text, counts), sections=questions.sections)
         registrant = self.people.by_person(person)
         if registrant is not None and registrant.active:
-            mode = "online" if registrant.mode == "online" else "in person"
-            note = Section(
-                people_views.say(f"You're registered, {mode}.").text,
-                people_views.registration_buttons(registrant),
+            registered = (
+                w("You're registered, online.")
+                if registrant.mode == "online"
+                else w("You're registered, in person.")
             )
+            note = Section(compose(registered), people_views.registration_buttons(registrant, w))
         elif self.registration.is_open():
             note = Section(
-                people_views.say("Register to get the connection guide and the reminders.").text,
-                (people_views.register_button(),),
+                compose(w("Register to get the connection guide and the reminders.")),
+                (people_views.register_button(w),),
             )
         else:
             return questions

@@ -23,6 +23,7 @@ from bot.chat.inbound import (
 from bot.chat.message import Message
 from bot.chat.port import Whisper
 from bot.chat.sender import Priority, Sender
+from bot.i18n.words import N_
 from bot.people import views as people_views
 from bot.people.directory import Directory
 from bot.people.help import ConnectionHelp
@@ -104,7 +105,7 @@ class WebinarInbox:
             reply = self.commands.run(event.person, event.value)
         elif event.action in views.MODERATION:
             if not self.directory.is_moderator(event.person):
-                reply = self.commands.refusal("moderate questions")
+                reply = self.commands.refusal(event.person, N_("moderate questions"))
             else:
                 reply = self.moderation.moderate(event)
                 self.home.refresh()
@@ -118,7 +119,7 @@ class WebinarInbox:
             self.help.open_form(event)
         elif event.action in HELP_ACTIONS:
             if not self.directory.is_moderator(event.person):
-                reply = self.commands.refusal("handle connection requests")
+                reply = self.commands.refusal(event.person, N_("handle connection requests"))
             else:
                 self.help.pressed(event)
         if reply is not None:

@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from bot.agenda.durations import format_duration
 from bot.agenda.model import Agenda
 from bot.chat.markup import compose
 from bot.chat.message import Button, Message
 from bot.chat.port import MessageRef, PostMessage, UpdateMessage
 from bot.chat.sender import Outcome, Priority, Sender
+from bot.i18n.localized import Duration, title
+from bot.i18n.words import Words
 from bot.messages.cues import with_user_ids
 from bot.messages.dates import time_run
 from bot.messages.texts import Texts
@@ -25,42 +26,32 @@ from bot.people.directory import Directory
 from bot.runtime.debounce import Debounced
 from bot.runtime.session import LiveSession
 from bot.runtime.status import Status
+from bot.timeline import context
 from bot.timeline.units import PlacedUnit
 
 ACTION_PREFIX = "webinar_control_"
 PANEL_KEY = "control-panel"
 
 
-def _unit(placed: PlacedUnit | None) -> dict[str, Any] | None:
-    if placed is None:
-        return None
-    unit = placed.unit
-    return {
-        "key": unit.key,
-        "label": unit.label,
-        "speaker": {"key": unit.speaker, "name": unit.label} if unit.speaker else None,
-        "session": unit.session.title if unit.session else None,
-        "start_ts": int(placed.start.timestamp()),
-        "end_ts": int(placed.time_up.timestamp()),
-        "length": format_duration(placed.time_up - placed.start),
-    }
+def _unit(placed: PlacedUnit | None, agenda: Agenda) -> dict[str, Any] | None:
+    return None if placed is None else context.unit(placed, agenda)
 
 
-def status_context(report: Status, muted: frozenset[str]) -> dict[str, Any]:
-    def text(delta: timedelta | None) -> str | None:
-        return format_duration(delta) if delta is not None else None
+def status_context(report: Status, muted: frozenset[str], agenda: Agenda) -> dict[str, Any]:
+    def text(delta: timedelta | None) -> Duration | None:
+        return Duration.of(delta) if delta is not None else None
 
     spills = None
     if report.buffer_left is not None and report.behind > report.buffer_left + timedelta(seconds=30):
-        spills = format_duration(report.behind - report.buffer_left)
+        spills = Duration.of(report.behind - report.buffer_left)
     return {
         "phase": report.phase,
-        "current": _unit(report.current),
-        "next": _unit(report.next),
+        "current": _unit(report.current, agenda),
+        "next": _unit(report.next, agenda),
         "time_left": text(report.time_left),
         "overrun": text(report.overrun),
-        "behind": format_duration(report.behind),
-        "ahead": format_duration(-report.behind),
+        "behind": Duration.of(report.behind),
+        "ahead": Duration.of(-report.behind),
         "behind_seconds": report.behind.total_seconds(),
         "buffer_left": text(report.buffer_left) if report.buffer_left is not None else None,
         "spills": spills,
@@ -80,7 +71,7 @@ def people_context(agenda: Agenda, people: People) -> dict[str, Any]:
     listed = []
     for request in requests[:5]:
         registrant = people.registrants.get(request.registrant) if request.registrant else None
-        listed.append({"who": registrant.name if registrant else "someone", "missing": request.missing[:60]})
+        listed.append({"who": registrant.name if registrant else "", "missing": request.missing[:60]})
     context["requests"] = listed
     answers = people.answers.all()
     speakers = []
@@ -104,19 +95,21 @@ def control_action(control: str) -> str:
     return ACTION_PREFIX + control.replace(" ", "_")
 
 
-def panel_buttons(report: Status, started: bool) -> tuple[Button, ...]:
+def panel_buttons(report: Status, started: bool, w: Words) -> tuple[Button, ...]:
     buttons = []
     if not started:
-        buttons.append(Button(":arrow_forward: Start", control_action("start"), "start", "primary"))
+        buttons.append(Button(w(":arrow_forward: Start"), control_action("start"), "start", "primary"))
     buttons.append(
-        Button(":next_track_button: Next", control_action("next"), "next", None if not started else "primary")
+        Button(
+            w(":next_track_button: Next"), control_action("next"), "next", None if not started else "primary"
+        )
     )
-    buttons.append(Button("+1 min", control_action("extend 1"), "extend 1"))
-    buttons.append(Button("+5 min delay", control_action("delay 5"), "delay 5"))
+    buttons.append(Button(w("+1 min"), control_action("extend 1"), "extend 1"))
+    buttons.append(Button(w("+5 min delay"), control_action("delay 5"), "delay 5"))
     if report.phase == "paused":
-        buttons.append(Button(":arrow_forward: Resume", control_action("resume"), "resume", "primary"))
+        buttons.append(Button(w(":arrow_forward: Resume"), control_action("resume"), "resume", "primary"))
     else:
-        buttons.append(Button(":double_vertical_bar: Pause", control_action("pause"), "pause", "danger"))
+        buttons.append(Button(w(":double_vertical_bar: Pause"), control_action("pause"), "pause", "danger"))
     return tuple(buttons)
 
 
@@ -145,15 +138,16 @@ class ControlPanel:
         self._refresher = Debounced(self.show, min_interval)
         self._background = False
 
-    def status_message(self) -> Message:
-        """What `/webinar status` answers: the panel's text."""
+    def status_message(self, w: Words | None = None) -> Message:
+        """What `/webinar status` answers: the panel's text, in `w`'s language (backstage's)."""
         agenda = self.session.agenda
         context = {
-            "webinar": {"title": agenda.title, "timezone": agenda.timezone},
-            "status": status_context(self.session.status(), self.session.state.adjustments.muted),
+            "webinar": {"title": title(agenda.title, agenda.title_l10n), "timezone": agenda.timezone},
+            "status": status_context(self.session.status(), self.session.state.adjustments.muted, agenda),
             "people": people_context(agenda, self.people),
         }
-        return self.texts.renderer.render("panel", with_user_ids(context, self.directory.speakers))
+        renderer = self.texts.renderer_for(w.code) if w is not None else self.texts.renderer
+        return renderer.render("panel", with_user_ids(context, self.directory.speakers))
 
     def start(self) -> None:
         self._background = True
@@ -173,9 +167,12 @@ class ControlPanel:
         report = self.session.status()
         started = bool(self.session.state.adjustments.actual_starts)
         text = self.status_message()
-        updated = time_run(int(report.now.timestamp()), self.session.agenda.tz)
+        w = self.texts.words()
+        updated = time_run(int(report.now.timestamp()), self.session.agenda.tz, "time", w)
         message = Message(
-            text.text, compose("Updated {at} · `/webinar help`", at=updated), panel_buttons(report, started)
+            text.text,
+            compose(w("Updated {at} · `/webinar help`"), at=updated),
+            panel_buttons(report, started, w),
         )
         backstage = self.directory.channel("backstage")
         if self.ref is not None and self.ref.conversation == backstage:

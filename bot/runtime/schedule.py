@@ -90,10 +90,11 @@ class ScheduleReload:
     def __call__(self) -> None:
         agenda, errors = self.source.load()
         name = self.source.path.name
+        w = self.backstage.words()
         if agenda is None:
             listed = [(Text(f"• {p}"),) for p in errors[:10]]
             head = compose(
-                ":no_entry: I could not use the edit of `{file}`; the running plan stays as it was.",
+                w(":no_entry: I could not use the edit of `{file}`; the running plan stays as it was."),
                 file=name,
             )
             self.backstage.say(lines(head, *listed))
@@ -101,8 +102,10 @@ class ScheduleReload:
         if webinar_key(agenda) != self.key:
             self.backstage.say(
                 compose(
-                    ":no_entry: The edited schedule has another title or date, so it is another webinar; "
-                    "restart the bot to run it. The running plan stays as it was."
+                    w(
+                        ":no_entry: The edited schedule has another title or date, so it is another "
+                        "webinar; restart the bot to run it. The running plan stays as it was."
+                    )
                 )
             )
             return
@@ -112,9 +115,14 @@ class ScheduleReload:
             self.directory.refresh_people(agenda)
         changes = self.session.replace_agenda(agenda)
         self.questions.save_webinar(
-            agenda.title, agenda.timezone, agenda.date.isoformat(), session_infos(agenda)
+            agenda.title,
+            agenda.timezone,
+            agenda.date.isoformat(),
+            session_infos(agenda),
+            agenda.settings.language,
         )
         self.replanner.replan(Cause(f"the edit of {name}"))
         if changes:
-            head = compose(":pencil: Schedule updated; later cues follow:")
+            w = self.backstage.words()
+            head = compose(w(":pencil: Schedule updated; later cues follow:"))
             self.backstage.say(lines(head, *((Text(f"• {c}"),) for c in changes)))

@@ -16,6 +16,8 @@ from bot.agenda.diff import describe_changes
 from bot.agenda.model import Agenda
 from bot.chat.port import MessageRef
 from bot.clock import Clock
+from bot.i18n.localized import Phrase
+from bot.i18n.words import N_
 from bot.people.state import NOBODY, PeopleState
 from bot.runtime.controls import Control, ControlError, Outcome, apply_control
 from bot.runtime.live import LiveState
@@ -32,8 +34,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ControlReply:
-    reply: str
-    log: str | None = None  # for backstage; "{who}" stands for the moderator
+    reply: Phrase
+    log: Phrase | None = None  # for backstage; "{who}" stands for the moderator
     changed: bool = False
 
 
@@ -120,7 +122,7 @@ class LiveSession:
     def steer(self, person: str, control: Control) -> ControlReply:
         """Apply a moderator's control; ControlError (a polite reply) when it cannot be applied."""
         if not control.steers:
-            raise ControlError(f"`{control.action}` does not steer the session.")
+            raise ControlError(N_("`{action}` does not steer the session."), action=control.action)
         with self._lock:
             now = self.clock.now()
             outcome: Outcome = apply_control(self._agenda, self._state, control, now)

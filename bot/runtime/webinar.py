@@ -21,11 +21,15 @@ from bot.chat.message import Message
 from bot.chat.port import ChatPort, MessageRef
 from bot.chat.sender import Sender
 from bot.clock import Clock
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.localized import Phrase
+from bot.i18n.words import NP_
 from bot.kinds import Kind
 from bot.messages.texts import Texts
 from bot.people.book import People
 from bot.people.directory import Directory, resolve
 from bot.people.help import ConnectionHelp
+from bot.people.languages import Readers
 from bot.people.names import NameBook
 from bot.people.registration import RegistrationDesk
 from bot.people.speakers import SpeakerDesk
@@ -33,7 +37,7 @@ from bot.questions.desk import QuestionDesk
 from bot.questions.intake import Intake
 from bot.questions.moderation import Moderation
 from bot.questions.threads import Threads
-from bot.runtime.backstage import Backstage, plural
+from bot.runtime.backstage import Backstage
 from bot.runtime.commands import WebinarCommands
 from bot.runtime.cue_runner import STARTUP, Cause, CueRunner
 from bot.runtime.delivery import CueDelivery
@@ -119,8 +123,16 @@ class Webinar:
         if matching.unmatched:
             unresolved = [
                 *unresolved,
-                f"{plural(len(matching.unmatched), 'registrant')} with no {platform} account for their "
-                "e-mail: they get no direct messages (`webinar-bot registrants export` lists them)",
+                Phrase.counted(
+                    NP_(
+                        "{count} registrant with no {platform} account for their e-mail: they get no "
+                        "direct messages (`webinar-bot registrants export` lists them)",
+                        "{count} registrants with no {platform} account for their e-mail: they get no "
+                        "direct messages (`webinar-bot registrants export` lists them)",
+                    ),
+                    len(matching.unmatched),
+                    platform=platform,
+                ),
             ]
         self.backstage.running(agenda.title, len(self.session.plan()), unresolved)
         self.replanner.replan(STARTUP)
@@ -202,7 +214,8 @@ def build_webinar(
     """Every part of one webinar, each built from the ones before it."""
     key = webinar_key(agenda)
     directory = Directory(chat, platform_key, resolve(agenda, chat, platform_key))
-    texts = Texts(source.templates, agenda)
+    catalogs = Catalogs()
+    texts = Texts(source.templates, agenda, catalogs)
     outbox = Outbox(engine, key)
     questions = QuestionStore(engine, key)
     people = People(
@@ -210,9 +223,11 @@ def build_webinar(
     )
     session = LiveSession(agenda, clock, LiveStateStore(engine, key), ControlLog(engine, key), people)
     session.load()
+    names = NameBook(chat, NameStore(engine), clock)
+    readers = Readers(session, people, names, directory, catalogs)
     sender = Sender(chat, clock)
-    delivery = CueDelivery(session, texts, directory, people, sender, outbox, clock)
-    backstage = Backstage(directory, sender)
+    delivery = CueDelivery(session, texts, directory, people, sender, outbox, clock, readers)
+    backstage = Backstage(directory, sender, readers.webinar_words)
 
     def report_missed(cues: list[Cue]) -> None:
         backstage.missed(cues, session.agenda.tz)
@@ -220,24 +235,23 @@ def build_webinar(
     runner = CueRunner(ClockScheduler(clock), outbox, clock, delivery.deliver, report_missed)
     panel = ControlPanel(session, texts, directory, people, sender)
     replanner = Replanner(session, runner, panel)
-    names = NameBook(chat, NameStore(engine), clock)
     desk = QuestionDesk(questions, clock, session)
-    threads = Threads(questions, sender, chat, CueThreadOpener(runner), session, directory, clock)
-    intake = Intake(desk, threads, sender, names, directory, clock)
+    threads = Threads(questions, sender, chat, CueThreadOpener(runner), session, directory, clock, readers)
+    intake = Intake(desk, threads, sender, names, directory, clock, readers)
     moderation = Moderation(
-        desk, threads, sender, names, directory, session, clock, lambda: attendance(engine, key)
+        desk, threads, sender, names, directory, session, clock, readers, lambda: attendance(engine, key)
     )
 
     def plan_changed(reason: str) -> None:
         replanner.replan(Cause(reason))
 
-    registration = RegistrationDesk(session, people, sender, directory, names, clock, plan_changed)
-    speakers = SpeakerDesk(session, people, sender, directory, clock, plan_changed)
-    help_desk = ConnectionHelp(people, sender, directory, names, clock)
+    registration = RegistrationDesk(session, people, sender, directory, names, clock, plan_changed, readers)
+    speakers = SpeakerDesk(session, people, sender, directory, clock, plan_changed, readers)
+    help_desk = ConnectionHelp(people, sender, directory, names, clock, readers)
     commands = WebinarCommands(
-        session, replanner, directory, moderation, backstage, panel, names, registration
+        session, replanner, directory, moderation, backstage, panel, names, registration, readers
     )
-    home = AppHome(moderation, registration, people, directory, sender)
+    home = AppHome(moderation, registration, people, directory, sender, readers)
     inbox = WebinarInbox(
         commands, intake, moderation, directory, sender, registration, speakers, help_desk, home
     )
@@ -254,7 +268,13 @@ def build_webinar(
 
     delivery.on_posted.append(after_cue)
     delivery.rebuild["discussion_digest"] = digest
-    questions.save_webinar(agenda.title, agenda.timezone, agenda.date.isoformat(), session_infos(agenda))
+    questions.save_webinar(
+        agenda.title,
+        agenda.timezone,
+        agenda.date.isoformat(),
+        session_infos(agenda),
+        agenda.settings.language,
+    )
     return Webinar(
         key,
         clock,

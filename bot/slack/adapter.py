@@ -215,8 +215,9 @@ class SlackChat:
         ref = ref.strip().lstrip("@")
         if ref in self._people:
             return self._people[ref]
+        by_id = bool(USER_ID.match(ref))
         try:
-            if USER_ID.match(ref):
+            if by_id:
                 data = self.client.users_info(user=ref, include_locale=True).data
             elif EMAIL.match(ref):
                 data = self.client.users_lookupByEmail(email=ref).data
@@ -232,7 +233,8 @@ class SlackChat:
         person = self._person(dict(data.get("user") or {}))
         with self._lock:
             self._people[ref] = person
-            self._people[person.id] = person
+            if by_id:  # users.lookupByEmail has no locale: a look-up by id later asks users.info for it
+                self._people[person.id] = person
         return person
 
     def find_people(self, emails: Collection[str]) -> dict[str, Person]:

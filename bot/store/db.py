@@ -22,6 +22,7 @@ from sqlalchemy import (
     create_engine,
     event,
     insert,
+    inspect,
     make_url,
     text,
 )
@@ -161,3 +162,23 @@ def create_schema(engine: Engine) -> None:
     except DBAPIError:
         # Two processes creating the schema at once: the loser retries and now finds the tables.
         metadata.create_all(engine, checkfirst=True)
+    _add_missing_columns(engine)
+
+
+# Columns added to a table after databases with it existed: (table, column, SQL type). Each is
+# nullable, so adding it is all a database of an earlier version needs.
+ADDED_COLUMNS = (("webinars", "language", "VARCHAR(8)"),)
+
+
+def _add_missing_columns(engine: Engine) -> None:
+    for table, column, kind in ADDED_COLUMNS:
+        present = {c["name"] for c in inspect(engine).get_columns(table)}
+        if column in present:
+            continue
+        try:
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {kind}"))
+        except DBAPIError:
+            present = {c["name"] for c in inspect(engine).get_columns(table)}
+            if column not in present:  # not another process adding it at the same moment
+                raise

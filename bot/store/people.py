@@ -15,7 +15,8 @@ from typing import Any
 
 from sqlalchemy import Engine, Row, and_, delete, insert, or_, select, update
 
-from bot.people.registrants import FORMER, Details, Registrant, new_key, normal_email
+from bot.people.registrants import Details, Registrant, new_key, normal_email
+from bot.questions.model import FORMER
 from bot.store.db import transaction
 from bot.store.tables import (
     connection_requests,

@@ -39,11 +39,20 @@ class QuestionStore:
 
     # -- the webinar and its sessions (so a report needs only the database) -----------------------
 
-    def save_webinar(self, title: str, timezone: str, date: str, session_list: Iterable[SessionInfo]) -> None:
+    def save_webinar(
+        self,
+        title: str,
+        timezone: str,
+        date: str,
+        session_list: Iterable[SessionInfo],
+        language: str = "en",
+    ) -> None:
         with transaction(self.engine) as conn:
             conn.execute(delete(webinars).where(webinars.c.webinar == self.webinar))
             conn.execute(
-                insert(webinars).values(webinar=self.webinar, title=title, timezone=timezone, date=date)
+                insert(webinars).values(
+                    webinar=self.webinar, title=title, timezone=timezone, date=date, language=language
+                )
             )
             conn.execute(delete(sessions).where(sessions.c.webinar == self.webinar))
             rows = [
@@ -63,7 +72,9 @@ class QuestionStore:
     def webinar_info(self) -> WebinarInfo | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(webinars).where(webinars.c.webinar == self.webinar)).first()
-        return WebinarInfo(row.webinar, row.title, row.timezone, row.date) if row else None
+        if row is None:
+            return None
+        return WebinarInfo(row.webinar, row.title, row.timezone, row.date, row.language or "en")
 
     def sessions(self) -> list[SessionInfo]:
         with self.engine.connect() as conn:
@@ -76,7 +87,7 @@ class QuestionStore:
     def webinars(engine: Engine) -> list[WebinarInfo]:
         with engine.connect() as conn:
             rows = conn.execute(select(webinars).order_by(webinars.c.date, webinars.c.webinar)).all()
-        return [WebinarInfo(r.webinar, r.title, r.timezone, r.date) for r in rows]
+        return [WebinarInfo(r.webinar, r.title, r.timezone, r.date, r.language or "en") for r in rows]
 
     # -- threads ----------------------------------------------------------------------------------
 

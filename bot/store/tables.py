@@ -109,6 +109,7 @@ webinars = Table(
     Column("title", Text, nullable=False),
     Column("timezone", String(64), nullable=False),
     Column("date", String(10), nullable=False),
+    Column("language", String(8), nullable=True),  # the report's language (added later: may be NULL)
 )
 
 sessions = Table(

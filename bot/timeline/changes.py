@@ -20,9 +20,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.agenda.durations import format_duration
 from bot.agenda.model import Agenda
+from bot.i18n.localized import Duration, from_json, to_json
 from bot.kinds import Kind
+from bot.timeline import context
 from bot.timeline.cue import cue_id, speaker_audience
 from bot.timeline.units import PlacedUnit, Placement
 
@@ -52,16 +53,7 @@ class Told:
 
 
 def _unit(placed: PlacedUnit, agenda: Agenda) -> dict[str, Any]:
-    unit = placed.unit
-    return {
-        "key": unit.key,
-        "label": unit.label,
-        "speaker": {"key": unit.speaker, "name": agenda.speaker_name(unit.speaker)} if unit.speaker else None,
-        "start_ts": int(placed.start.timestamp()),
-        "length": format_duration(placed.time_up - placed.start),
-        "session": unit.session.title if unit.session else None,
-        "item": unit.item.title,
-    }
+    return context.unit(placed, agenda)
 
 
 def notices_for_change(
@@ -98,9 +90,9 @@ def notices_for_change(
         late = (first.start - first.unit.planned_start) if first else timedelta(0)
         change = {
             "late": late.total_seconds(),
-            "late_text": format_duration(abs(late)),
+            "late_text": Duration.of(abs(late)),
             "next": _unit(first, agenda) if first else None,
-            "skipped": [p.unit.label for p in skipped],
+            "skipped": [context.label(p.unit) for p in skipped],
         }
         pending = next(
             (n for n in kept if n.audience == "announcements" and n.at > now), None
@@ -158,7 +150,7 @@ def notice_to_json(notice: Notice) -> dict[str, Any]:
         "at": notice.at.isoformat(),
         "audience": notice.audience,
         "subject": notice.subject,
-        "change": dict(notice.change),
+        "change": to_json(dict(notice.change)),
     }
 
 
@@ -168,7 +160,7 @@ def notice_from_json(doc: Mapping[str, Any]) -> Notice:
         datetime.fromisoformat(doc["at"]),
         str(doc["audience"]),
         str(doc["subject"]),
-        dict(doc.get("change") or {}),
+        dict(from_json(doc.get("change") or {})),  # type: ignore[call-overload]
     )
 
 

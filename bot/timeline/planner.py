@@ -10,10 +10,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot.agenda.durations import format_duration
 from bot.agenda.model import Agenda, Item, Session
+from bot.i18n.localized import Duration, title
 from bot.kinds import Kind
 from bot.people.state import NOBODY, PeopleState
+from bot.timeline import context
 from bot.timeline.adjustments import NO_ADJUSTMENTS, Adjustments
 from bot.timeline.changes import Notice
 from bot.timeline.cue import Cue, cue_id, registrant_audience, speaker_audience
@@ -70,12 +71,12 @@ class _Builder:
         agenda = self.agenda
         connection = agenda.connection
         return {
-            "title": agenda.title,
+            "title": title(agenda.title, agenda.title_l10n),
             "timezone": agenda.timezone,
             "start_ts": _ts(self.placement.start),
             "end_ts": _ts(self.placement.end),
             "date": agenda.date.isoformat(),
-            "connect_before": format_duration(agenda.connect_before),
+            "connect_before": Duration.of(agenda.connect_before, short=False),
             "connection": None
             if connection is None
             else {
@@ -98,33 +99,17 @@ class _Builder:
         }
 
     def _speaker(self, key: str) -> dict[str, Any]:
-        speaker = self.agenda.speakers.get(key)
-        if speaker is None:
-            return {"key": key, "name": key, "role": "", "confirmed": True}
-        return {"key": key, "name": speaker.name, "role": speaker.role, "confirmed": speaker.confirmed}
+        return context.speaker(self.agenda, key)
 
     def _unit(self, placed: PlacedUnit | None) -> dict[str, Any] | None:
-        if placed is None:
-            return None
-        unit = placed.unit
-        return {
-            "key": unit.key,
-            "kind": unit.kind,
-            "label": unit.label,
-            "speaker": self._speaker(unit.speaker) if unit.speaker else None,
-            "start_ts": _ts(placed.start),
-            "end_ts": _ts(placed.time_up),
-            "length": format_duration(placed.time_up - placed.start),
-            "session": unit.session.title if unit.session else None,
-            "item": unit.item.title,
-        }
+        return None if placed is None else context.unit(placed, self.agenda)
 
     def _session(self, session: Session) -> dict[str, Any]:
         span = self.placement.sessions[session.key]
         return {
             "key": session.key,
             "number": session.number,
-            "title": session.title,
+            "title": title(session.title, session.title_l10n),
             "start_ts": _ts(span.start),
             "end_ts": _ts(span.end),
             "speakers": [self._speaker(key) for key in session.speakers],
@@ -135,7 +120,7 @@ class _Builder:
         return {
             "key": item.key,
             "number": index + 1,
-            "title": item.title,
+            "title": title(item.title, item.title_l10n),
             "description": item.description,
             "start_ts": _ts(span.start),
             "end_ts": _ts(span.end),
@@ -143,7 +128,7 @@ class _Builder:
             "sessions": [
                 {
                     "number": s.number,
-                    "title": s.title,
+                    "title": title(s.title, s.title_l10n),
                     "speakers": [self.agenda.speaker_name(k) for k in s.speakers],
                 }
                 for s in item.sessions
@@ -221,7 +206,7 @@ class _Builder:
                         session_span.start,
                         session.key,
                         "questions",
-                        item={"title": item.title},
+                        item={"title": title(item.title, item.title_l10n)},
                         session=self._session(session),
                     ),
                     item,
@@ -246,7 +231,7 @@ class _Builder:
             at = reminder.at if reminder.at is not None else start - reminder.before
             n = seen[(reminder.template, reminder.to)] = seen.get((reminder.template, reminder.to), 0) + 1
             subject = reminder.template if n == 1 else f"{reminder.template}-{n}"
-            before = format_duration(start - at) if at < start else ""
+            before = Duration.of(start - at, short=False) if at < start else ""
             for audience, reader in self._reminder_audiences(reminder.to, at):
                 yield self._cue(
                     Kind.REMINDER, at, subject, audience, reminder.template, before=before, reader=reader
@@ -378,7 +363,7 @@ class _Builder:
                     audience,
                     unit=info,
                     next=nxt,
-                    remaining=format_duration(warn),
+                    remaining=Duration.of(warn),
                 )
         if not ended_early:
             for audience in audiences:
@@ -396,5 +381,5 @@ class _Builder:
                 "backstage",
                 unit=info,
                 next=nxt,
-                over=format_duration(self.settings.overrun_after),
+                over=Duration.of(self.settings.overrun_after),
             )

@@ -7,6 +7,7 @@ from datetime import timedelta
 import pytest
 from e2e.harness import MODERATOR, Harness, cest
 
+from bot.i18n.words import Words
 from bot.launch import RunningBot
 from bot.questions.model import GENERAL, QuestionStatus
 
@@ -425,9 +426,10 @@ def test_questions_n_is_the_session_its_thread_is_titled_with_and_an_unknown_num
     titles = [m.text for m in harness.posts(QUESTIONS) if "Questions for session 2:" in m.text]
     assert titles and "Social protection and gender gaps" in titles[0]
     moderator.slash("/webinar", "questions 2", channel="sp-webinar-backstage")
-    assert "Session 2: Social protection and gender gaps" in moderator.ephemerals()[-1].text
+    # The moderator reads Spanish (their profile's locale): the seed titles its sessions in Spanish too.
+    assert "Sesión 2: La protección social y las brechas de género" in moderator.ephemerals()[-1].text
     moderator.slash("/webinar", "questions 9", channel="sp-webinar-backstage")
-    assert "There is no session 9: the sessions are numbered 1 to 8" in moderator.ephemerals()[-1].text
+    assert "No existe la sesión 9: las sesiones van numeradas del 1 al 8" in moderator.ephemerals()[-1].text
 
 
 def test_a_digest_shows_an_asker_by_name_even_before_the_background_lookup_ran(
@@ -437,5 +439,5 @@ def test_a_digest_shows_an_asker_by_name_even_before_the_background_lookup_ran(
 
     asker = harness.slack.user("participant19")
     asker.reply(QUESTIONS, thread_of(live, S1), "Who pays for the floors?")  # the name lookup is only queued
-    digest = live.webinar.moderation.digest(S1, views.digest_heading("Session 1"))
+    digest = live.webinar.moderation.digest(S1, views.digest_heading("Session 1", Words("en")))
     assert asker.user.real_name in digest.plain and asker.id not in digest.plain

@@ -84,7 +84,7 @@ def test_next_pressed_late_records_the_overrun_and_the_next_speaker_starts_now(a
     state = steer(agenda, LiveState(), "start", at(14))
     state = steer(agenda, state, "next", at(14, 10))  # Ana starts on time
     outcome = apply_control(agenda, state, parse_control("next"), at(14, 17))  # Ana ran 2 min over
-    assert outcome.changed and "ran 2 min over" in (outcome.log or "")
+    assert outcome.changed and "ran 2 min over" in str(outcome.log or "")
     ends = {c.id: c.at for c in plan(agenda, outcome.state.adjustments)}
     assert ends[f"slot_end:{BEN}@speaker:ben"] == at(14, 22)
 

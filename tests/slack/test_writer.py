@@ -8,6 +8,7 @@ import pytest
 
 from bot.chat.markup import compose
 from bot.chat.message import Button, ChannelLink, Link, Mention, Message, Section, Text, Time
+from bot.i18n.words import Words
 from bot.messages.dates import time_run
 from bot.slack.mrkdwn import Mrkdwn, escape, link, mention, to_plain
 from bot.slack.writer import SECTION_LIMIT, mrkdwn, write
@@ -53,7 +54,7 @@ def test_links_only_to_http_urls_with_safe_labels(url: str, label: str, expected
 
 
 def test_date_token_shows_each_reader_their_time_with_the_webinar_time_as_fallback() -> None:
-    token = mrkdwn((time_run(1540296000, ZoneInfo("Europe/Zurich")),))
+    token = mrkdwn((time_run(1540296000, ZoneInfo("Europe/Zurich"), "time", Words("en")),))
     assert token == "<!date^1540296000^{time}|14:00 CEST>"
     assert to_plain(token) == "14:00 CEST"
 

@@ -108,11 +108,15 @@ def test_a_schedule_can_mute_kinds_per_item_and_globally(write_schedule: Write) 
     assert [c.at for c in by(cues, Kind.ITEM_START)] == [at(14)]
 
 
-def test_cue_context_is_plain_json(write_schedule: Write) -> None:
+def test_cue_context_survives_a_json_round_trip(write_schedule: Write) -> None:
+    """Contexts carry titles and durations each language writes; stored (a change notice), they come
+    back as they were."""
     import json
 
+    from bot.i18n.localized import from_json, to_json
+
     for cue in plan(agenda_of(write_schedule(SMALL))):
-        json.dumps(dict(cue.context))
+        assert from_json(json.loads(json.dumps(to_json(dict(cue.context))))) == dict(cue.context)
 
 
 def test_no_overrun_alert_is_planned_when_nobody_steers(write_schedule: Write) -> None:
