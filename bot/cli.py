@@ -20,6 +20,14 @@ COMMANDS = {
         "bot.commands.run",
         "run the bot in Slack (without credentials: a rehearsal against the stand-in)",
     ),
+    "serve": (
+        "bot.commands.serve",
+        "run every webinar of a folder; several processes on one PostgreSQL take over from each other",
+    ),
+    "status": (
+        "bot.commands.status",
+        "every webinar in the database: where it stands, next cue, who runs it",
+    ),
     "rehearse": (
         "bot.commands.rehearse",
         "rehearse the whole webinar against the local Slack stand-in, faster",

@@ -1,5 +1,6 @@
-"""The composition root of a process that runs one webinar: the schedule, the store, the chat
-platform and the webinar's parts, put together in order, started, and stopped.
+"""The composition root of a process that runs one webinar (`run`) or a folder of them (`serve`): the
+schedule, the store, the chat platform and the webinar's parts, put together in order, started, and
+stopped.
 
 Wiring only: the database and the lease that keeps a second bot off the same webinar, the Slack
 adapter, `build_webinar`, and the chat adapter told where to deliver what comes in.
@@ -24,6 +25,7 @@ from bot.config import Settings
 from bot.people.directory import SetupError
 from bot.runtime.schedule import ScheduleSource, webinar_key
 from bot.runtime.webinar import Webinar, build_webinar
+from bot.serve.fleet import Fleet
 from bot.slack.adapter import SlackChat
 from bot.store.db import create_schema, make_engine
 from bot.store.lease import SchedulerLease, describe_owner
@@ -128,6 +130,85 @@ def launch(options: LaunchOptions, settings: Settings, clock: Clock) -> RunningB
     try:
         webinar.start(background=options.background, watch=options.watch)
         chat.listen(webinar.inbox)
+    except BaseException:
+        running.stop(flush_seconds=0)
+        raise
+    return running
+
+
+@dataclass
+class RunningFleet:
+    """A `serve` process: every webinar of a folder on one chat platform."""
+
+    fleet: Fleet
+    chat: SlackChat
+    engine: Engine
+    _stopped: bool = False
+
+    def stop(self, flush_seconds: float = 5.0) -> None:
+        if self._stopped:
+            return
+        self._stopped = True
+        self.chat.close()
+        self.fleet.stop(flush_seconds)
+        self.engine.dispose()
+
+    def crash(self) -> None:
+        """As a killed process: the leases go with it, nothing is flushed (tests)."""
+        self._stopped = True
+        self.chat.close()
+        self.fleet.crash()
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    folder: Path
+    templates: Path | None = None
+    http_port: int | None = None
+    http_host: str = "0.0.0.0"
+    background: bool = True
+    interval: float = 2.0
+    transform: Callable[[Agenda], Agenda] | None = None
+
+
+def launch_fleet(options: ServeOptions, settings: Settings, clock: Clock) -> RunningFleet:
+    """Start every webinar of `options.folder` on Slack; BotError says why it cannot."""
+    if not options.folder.is_dir():
+        raise BotError(f"{options.folder} is not a folder of schedules")
+    engine = make_engine(settings.database_url)
+    create_schema(engine)
+    chat = SlackChat(
+        settings.bot_token,
+        settings.api_url,
+        clock,
+        signing_secret=settings.signing_secret,
+        app_token=settings.app_token,
+        http_port=options.http_port,
+        http_host=options.http_host,
+    )
+    try:
+        chat.identity()
+    except ChatError as exc:
+        chat.close()
+        engine.dispose()
+        raise BotError(str(exc)) from exc
+    fleet = Fleet(
+        options.folder,
+        chat,
+        "slack",
+        engine,
+        clock,
+        describe_owner(clock.now()),
+        templates=options.templates,
+        background=options.background,
+        transform=options.transform,
+        settle_first=engine.dialect.name == "postgresql",
+    )
+    running = RunningFleet(fleet, chat, engine)
+    try:
+        fleet.start(options.interval)
+        chat.listen(fleet.router)
     except BaseException:
         running.stop(flush_seconds=0)
         raise

@@ -41,15 +41,19 @@ class People:
         """Who the planner plans for (cached until something about people changes)."""
         with self._lock:
             if self._state is None:
-                attendees = tuple(a for r in self.registrants.all() if (a := r.attendee()) is not None)
-                answers = self.answers.all()
-                self._state = PeopleState(
-                    attendees,
-                    frozenset(k for k, a in answers.items() if a.answer),
-                    frozenset(k for k, a in answers.items() if a.answer == "declined"),
-                    frozenset(k for k, a in answers.items() if a.checked_in_at is not None),
-                )
+                self._state = self.stored_state()
             return self._state
+
+    def stored_state(self) -> PeopleState:
+        """What the store holds now, read afresh (another replica may have changed it)."""
+        attendees = tuple(a for r in self.registrants.all() if (a := r.attendee()) is not None)
+        answers = self.answers.all()
+        return PeopleState(
+            attendees,
+            frozenset(k for k, a in answers.items() if a.answer),
+            frozenset(k for k, a in answers.items() if a.answer == "declined"),
+            frozenset(k for k, a in answers.items() if a.checked_in_at is not None),
+        )
 
     def changed(self) -> None:
         with self._lock:

@@ -18,9 +18,14 @@ class Replanner:
         self.session = session
         self.runner = runner
         self.panel = panel
+        self.active = False  # this process runs the cues (it holds the lease)
         self._lock = threading.Lock()
 
     def replan(self, cause: Cause) -> PlanChange:
+        """Apply the plan, where this process runs the cues; elsewhere the change is stored already,
+        and the replica that runs them applies it when it syncs."""
+        if not self.active:
+            return PlanChange()
         with self._lock:
             self.runner.paused = self.session.paused
             change = self.runner.apply_plan(self.session.plan(), cause)

@@ -12,7 +12,7 @@ from bot.agenda.load import load_schedule
 from bot.agenda.model import Agenda
 from bot.agenda.problems import Problem, ScheduleUnreadable, Severity
 from bot.chat.markup import compose
-from bot.chat.message import Text, lines
+from bot.chat.message import Inlines, Text, lines
 from bot.messages.render import Renderer
 from bot.messages.texts import Texts
 from bot.people.directory import Directory
@@ -87,6 +87,11 @@ class ScheduleReload:
         self.replanner = replanner
         self.backstage = backstage
 
+    def _say(self, text: Inlines) -> None:
+        """Backstage hears of an edit once: from the process that runs the cues."""
+        if self.replanner.active:
+            self.backstage.say(text)
+
     def __call__(self) -> None:
         agenda, errors = self.source.load()
         name = self.source.path.name
@@ -97,10 +102,10 @@ class ScheduleReload:
                 w(":no_entry: I could not use the edit of `{file}`; the running plan stays as it was."),
                 file=name,
             )
-            self.backstage.say(lines(head, *listed))
+            self._say(lines(head, *listed))
             return
         if webinar_key(agenda) != self.key:
-            self.backstage.say(
+            self._say(
                 compose(
                     w(
                         ":no_entry: The edited schedule has another title or date, so it is another "
@@ -125,4 +130,4 @@ class ScheduleReload:
         if changes:
             w = self.backstage.words()
             head = compose(w(":pencil: Schedule updated; later cues follow:"))
-            self.backstage.say(lines(head, *((Text(f"• {c}"),) for c in changes)))
+            self._say(lines(head, *((Text(f"• {c}"),) for c in changes)))

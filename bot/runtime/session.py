@@ -85,6 +85,11 @@ class LiveSession:
                 self._state = LiveState.from_json(document)
             return self._state
 
+    def stored_version(self) -> int | None:
+        """The version of the live state in the store now (another replica may have saved it)."""
+        stored = self.states.load()
+        return stored[1] if stored is not None else None
+
     def _save(self, state: LiveState) -> None:
         try:
             self._version = self.states.save(state.to_json(), self._version)

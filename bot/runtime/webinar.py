@@ -110,12 +110,28 @@ class Webinar:
     reload: ScheduleReload
     people: People
     registration: RegistrationDesk
-    parts: list[Part] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)  # answering people
+    cue_parts: list[Part] = field(default_factory=list)  # running the cues (the lease holder only)
     flush_seconds: float = 5.0
+    _synced: tuple[int | None, object] = (None, None)
     _stopped: bool = False
 
     def start(self, background: bool = True, watch: bool = True) -> None:
-        """Say so in backstage, apply the plan, recover what a crash left, then run the parts."""
+        """Answer people and run the cues: the whole webinar, in one process."""
+        self.answer_people(background)
+        self.run_cues(background, watch)
+
+    def answer_people(self, background: bool = True) -> None:
+        """What every replica of a deployment runs for every webinar, whoever runs its cues: the
+        parts that answer people (the sender, name look-ups). Changes people make (a control, a
+        registration) are stored; the replica that runs the cues picks them up (`sync`)."""
+        self.parts = self._people_parts(background)
+        for part in self.parts:
+            part.start()
+
+    def run_cues(self, background: bool = True, watch: bool = True) -> None:
+        """Say so in backstage, apply the plan, recover what a crash left, then run the cues (only
+        the holder of the webinar's lease: one process at a time)."""
         agenda = self.session.agenda
         platform = self.directory.chat.platform
         matching = self.people.match(self.directory.chat)
@@ -134,30 +150,57 @@ class Webinar:
                     platform=platform,
                 ),
             ]
+        self.session.load()
+        self.people.changed()
         self.backstage.running(agenda.title, len(self.session.plan()), unresolved)
+        self.replanner.active = True
         self.replanner.replan(STARTUP)
         self.registration.welcome()
         self.runner.recover_in_flight()
         self.threads.recover()
-        self.parts = self._parts(background, watch)
-        for part in self.parts:
+        self.cue_parts = self._cue_parts(background, watch)
+        for part in self.cue_parts:
             part.start()
+        self._synced = self._shared_state()
 
-    def _parts(self, background: bool, watch: bool) -> list[Part]:
-        """What runs beside the webinar, in starting order (they stop in reverse: the scheduler first,
-        so no cue fires while the sender flushes)."""
+    def stop_cues(self) -> None:
+        """Hand the cues over (the lease goes to another replica): no cue fires here any more."""
+        self.replanner.active = False
+        for part in reversed(self.cue_parts):
+            part.stop()
+        self.cue_parts = []
+
+    def _shared_state(self) -> tuple[int | None, object]:
+        return self.session.stored_version(), self.people.stored_state()
+
+    def sync(self) -> bool:
+        """Pick up what another replica stored (a moderator's control, a registration, a speaker's
+        answer) and re-plan; whether anything had changed."""
+        current = self._shared_state()
+        if current == self._synced:
+            return False
+        self._synced = current
+        self.session.load()
+        self.people.changed()
+        self.replanner.replan(Cause("a change made on another replica"))
+        return True
+
+    def _people_parts(self, background: bool) -> list[Part]:
         if not background:
-            return [
-                Part("sender", _nothing, self._drain, self.sender.abandon),
-                Part("scheduler", lambda: self.runner.start(background=False), self.runner.stop),
-            ]
-        parts = [
+            return [Part("sender", _nothing, self._drain, self.sender.abandon)]
+        return [
             Part("name look-ups", self.names.start, self.names.stop),
-            Part("panel", self.panel.start, self.panel.stop),
             Part(
                 "sender", self.sender.start, lambda: self.sender.stop(self.flush_seconds), self.sender.abandon
             ),
         ]
+
+    def _cue_parts(self, background: bool, watch: bool) -> list[Part]:
+        """What runs beside the cues, in starting order (they stop in reverse, the scheduler first,
+        so no cue fires while the sender flushes)."""
+        if not background:
+            return [Part("scheduler", lambda: self.runner.start(background=False), self.runner.stop)]
+        parts = [Part("panel", self.panel.start, self.panel.stop)]
         if watch:
             watcher = FileWatcher(self.reload.source.files, self.reload)
             parts.append(Part("schedule watcher", watcher.start, watcher.stop))
@@ -173,13 +216,13 @@ class Webinar:
             return
         self._stopped = True
         self.flush_seconds = flush_seconds
-        for part in reversed(self.parts):
+        for part in reversed(self.cue_parts + self.parts):
             part.stop()
 
     def crash(self) -> None:
         """Stop as a killed process would: nothing flushed, nothing confirmed (for restart tests)."""
         self._stopped = True
-        for part in reversed(self.parts):
+        for part in reversed(self.cue_parts + self.parts):
             (part.abandon or part.stop)()
 
     def tick(self) -> int:

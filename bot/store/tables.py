@@ -100,6 +100,15 @@ leases = Table(
     Column("token", String(64), nullable=False),
 )
 
+replicas = Table(
+    "replicas",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("owner", Text, nullable=False),
+    Column("seen_at", UtcDateTime(), nullable=False),
+    Column("webinars", Integer, nullable=False, default=0),  # how many it runs the cues of
+)
+
 # -- questions ------------------------------------------------------------------------------------
 
 webinars = Table(

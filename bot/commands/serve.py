@@ -1,0 +1,83 @@
+"""`webinar-bot serve DIR [--http PORT]`: run every webinar whose schedule is in DIR.
+
+Each YAML or .ics file in DIR is one webinar (`defaults.yaml` in DIR fills what each lacks), with its
+own plan, outbox, live state, questions and registrants in the one database (DATABASE_URL). Adding a
+file starts its webinar, editing it re-plans it, removing it stops it. Several `serve` processes on
+one PostgreSQL database are one deployment: each webinar's cues run on one of them at a time, and
+another takes over within seconds when one dies. Needs Slack credentials, as `run` does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from bot.clock import SystemClock
+from bot.commands.common import EXIT_INVALID, EXIT_OK
+from bot.config import load_settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("folder", type=Path, metavar="DIR", help="the folder of schedules")
+    parser.add_argument(
+        "--http", type=int, metavar="PORT", help="serve the Events API on PORT instead of Socket Mode"
+    )
+    parser.add_argument("--templates", type=Path, metavar="DIR", help="message templates (default: built in)")
+    parser.add_argument(
+        "--env", type=Path, default=Path(".env"), metavar="FILE", help="settings file (default .env)"
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    from bot.launch import BotError, ServeOptions, launch_fleet, tune_interpreter
+    from bot.store.db import StoreUnavailable
+
+    settings = load_settings(dotenv=args.env)
+    if not settings.has_slack_credentials:
+        print(
+            "webinar-bot: serve needs Slack credentials (SLACK_BOT_TOKEN, and SLACK_APP_TOKEN or --http "
+            "with SLACK_SIGNING_SECRET); `webinar-bot localslack` gives you a local Slack to try it on",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    if args.http is None and not settings.app_token:
+        print("webinar-bot: Socket Mode needs SLACK_APP_TOKEN; or use --http PORT", file=sys.stderr)
+        return EXIT_INVALID
+    if args.http is not None and not settings.signing_secret:
+        print("webinar-bot: --http needs SLACK_SIGNING_SECRET to verify Slack's requests", file=sys.stderr)
+        return EXIT_INVALID
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for noisy in ("slack_sdk", "slack_bolt", "apscheduler"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    clock = SystemClock()
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    tune_interpreter()
+    try:
+        running = launch_fleet(
+            ServeOptions(args.folder, args.templates, http_port=args.http), settings, clock
+        )
+    except (BotError, StoreUnavailable) as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    log = logging.getLogger("webinar-bot")
+    for state in running.fleet.states():
+        what = "runs its cues here" if state.runs_cues else "answers people here"
+        log.info("%s: %s", state.file, "; ".join(state.problems) or f"{state.key} ({what})")
+    log.info("serving %s (%s); Ctrl-C stops", args.folder, settings.describe())
+    try:
+        stop.wait()
+    finally:
+        running.stop()
+        clock.close()
+    return EXIT_OK
