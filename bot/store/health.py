@@ -18,6 +18,9 @@ log = logging.getLogger(__name__)
 def store_health(engine: Engine, leases: Sequence[SchedulerLease]) -> Callable[[], Health]:
     """A check for `/healthz`: healthy while `SELECT 1` succeeds and every lease in `leases` is held.
 
+    `leases` is read at every check, so a process that takes and gives up leases as it runs can hand
+    in the collection it keeps them in.
+
     It asks each lease whether this process took it (`held`), not the server (`still_held` would run a
     query on the lease's own connection, which is not for sharing between threads); a lost PostgreSQL
     session shows as the database check failing. Bounded in time by the engine's connect timeout.

@@ -412,3 +412,18 @@ def test_a_receiver_without_a_signing_secret_is_refused(slack: LocalSlack, clock
     app = build_app(chat.client, "", RecordingInbox(), chat.identity(), clock)
     with pytest.raises(ValueError, match="SLACK_SIGNING_SECRET"):
         HttpReceiver(app, 0, "127.0.0.1", signing_secret="", clock=clock)
+
+
+def test_a_signed_event_sent_in_chunks_is_measured_and_accepted(
+    bot: Bot, log: pytest.LogCaptureFixture
+) -> None:
+    body = message_event(bot.clock, "in chunks")
+    chunked = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:40], body[40:])) + b"0\r\n\r\n"
+    headers = {
+        "Content-Type": "application/json",
+        "Transfer-Encoding": "chunked",
+        **signed_headers(bot.secret, bot.clock, body),
+    }
+    answer = exchange(bot.port, "POST", "/slack/events", chunked, headers, content_length="")
+    assert answer.status == 200
+    assert bot.inbox.arrived.wait(5) and isinstance(bot.inbox.received[0], Posted)
