@@ -28,6 +28,7 @@ from bot.runtime.webinar import Webinar, build_webinar
 from bot.serve.fleet import Fleet
 from bot.slack.adapter import SlackChat
 from bot.store.db import create_schema, make_engine
+from bot.store.health import store_health
 from bot.store.lease import SchedulerLease, describe_owner
 
 log = logging.getLogger(__name__)
@@ -115,6 +116,7 @@ def launch(options: LaunchOptions, settings: Settings, clock: Clock) -> RunningB
         app_token=settings.app_token,
         http_port=options.http_port,
         http_host=options.http_host,
+        health=store_health(engine, [lease]),
     )
     try:
         chat.identity()

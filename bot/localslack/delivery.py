@@ -22,6 +22,7 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import urlencode
@@ -94,12 +95,15 @@ class Deliverer:
         transcript: Transcript,
         signing_secret: str,
         ack_timeout: float,
+        signed_at: Callable[[], float] | None = None,
     ) -> None:
+        """`signed_at`: the epoch seconds HTTP requests are stamped and signed with (Slack's wall clock)."""
         self._sockets = sockets
         self._faults = faults
         self._transcript = transcript
         self._secret = signing_secret
         self.ack_timeout = ack_timeout
+        self._signed_at = signed_at or time.time
         self.http: HttpRoute | None = None
         self._queue: queue.Queue[dict[str, Any] | None] = queue.Queue()
         self._pump: threading.Thread | None = None
@@ -229,7 +233,7 @@ class Deliverer:
             url, body = self.http.interactivity_url, urlencode({"payload": json.dumps(payload)}).encode()
             ctype = "application/x-www-form-urlencoded"
         secret = self._secret
-        stamp = int(time.time())  # Slack signs with wall time; Bolt checks it against its own wall clock
+        stamp = int(self._signed_at())
         bad = self._faults.take("bad_signature")
         if bad is not None:
             secret = bad.secret

@@ -55,9 +55,13 @@ class LocalSlack:
         host: str = "127.0.0.1",
         subscriptions: Iterable[str] | None = None,
         limits_clock: Clock | None = None,
+        signing_clock: Clock | None = None,
     ) -> None:
         """`limits_clock`: what Slack's rate limits are counted in (default `clock`'s transport time;
-        a rehearsal passes its agenda-paced clock, so limits hold in agenda time at any speed)."""
+        a rehearsal passes its agenda-paced clock, so limits hold in agenda time at any speed).
+        `signing_clock`: whose `now()` stamps signed HTTP deliveries (default the wall clock, as Slack's,
+        which a bare Bolt app checks against; a bot that checks against its injected clock, as the
+        webinar bot does, is given the same clock here)."""
         self.clock: Clock = clock or SystemClock()
         if isinstance(workspace, Workspace):
             ws = workspace
@@ -77,7 +81,12 @@ class LocalSlack:
         self.interactions = Interactions(self.clock)
         self.sockets = SocketModeServer(ws.bot.app_id, self.transcript, host)
         self.deliverer = Deliverer(
-            self.sockets, self.faults, self.transcript, self.signing_secret, ack_timeout
+            self.sockets,
+            self.faults,
+            self.transcript,
+            self.signing_secret,
+            ack_timeout,
+            signed_at=(lambda: signing_clock.now().timestamp()) if signing_clock else None,
         )
         self.events = EventFactory(
             ws,

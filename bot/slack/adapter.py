@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Any
 from urllib.error import URLError
 
@@ -37,7 +37,8 @@ from bot.chat.port import (
     Write,
 )
 from bot.clock import Clock
-from bot.slack.app import HttpReceiver, Receiver, SocketReceiver, build_app
+from bot.health import Health
+from bot.slack.app import HttpReceiver, Receiver, SocketReceiver, build_app, healthy
 from bot.slack.client import make_client
 from bot.slack.writer import home_view, modal, write
 
@@ -116,7 +117,9 @@ class SlackChat:
         app_token: str = "",
         http_port: int | None = None,
         http_host: str = "0.0.0.0",
+        health: Callable[[], Health] = healthy,
     ) -> None:
+        """`health`: what `/healthz` answers in HTTP mode (the runtime's check: database, leases)."""
         self.clock = clock
         self.client = make_client(token, api_url, clock)
         self.posts = make_client(token, api_url, clock, for_posts=True)
@@ -124,6 +127,7 @@ class SlackChat:
         self.app_token = app_token
         self.http_port = http_port
         self.http_host = http_host
+        self.health = health
         self.receiver: Receiver | None = None
         self._identity: Identity | None = None
         self._lock = threading.Lock()
@@ -462,7 +466,14 @@ class SlackChat:
     def listen(self, inbox: Inbox) -> None:
         app = build_app(self.client, self.signing_secret, inbox, self.identity(), self.clock)
         if self.http_port is not None:
-            self.receiver = HttpReceiver(app, self.http_port, self.http_host)
+            self.receiver = HttpReceiver(
+                app,
+                self.http_port,
+                self.http_host,
+                signing_secret=self.signing_secret,
+                clock=self.clock,
+                health=self.health,
+            )
         elif self.app_token:
             self.receiver = SocketReceiver(app, self.app_token)
         if self.receiver is not None:

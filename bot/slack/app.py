@@ -4,30 +4,37 @@ from __future__ import annotations
 
 import logging
 import threading
-from socketserver import ThreadingMixIn
+from collections.abc import Callable
 from typing import Any, Protocol
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_sdk import WebClient
+from waitress import wasyncore
+from waitress.server import TcpWSGIServer, create_server
 
 from bot.chat.port import Identity, Inbox
 from bot.clock import Clock
+from bot.health import Health
 from bot.slack import listeners
+from bot.slack.http_guard import MAX_BODY, SlackGuard
 
 log = logging.getLogger(__name__)
 
 
 def build_app(client: WebClient, signing_secret: str, inbox: Inbox, identity: Identity, clock: Clock) -> App:
-    """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack."""
+    """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack.
+
+    Bolt does not verify signatures itself: over HTTP, `SlackGuard` has verified each request against the
+    injected clock before Bolt reads it (Bolt's own check would read the wall clock, after parsing), and
+    Socket Mode needs none."""
     app = App(
         client=client,
         signing_secret=signing_secret or "socket-mode-needs-no-signing-secret",
         process_before_response=True,
         token_verification_enabled=False,
-        request_verification_enabled=bool(signing_secret),
+        request_verification_enabled=False,
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=False,
     )
@@ -41,33 +48,81 @@ class Receiver(Protocol):
     def stop(self) -> None: ...
 
 
-class _Server(ThreadingMixIn, WSGIServer):
-    daemon_threads = True
-
-
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.debug("http: " + format, *args)
+def healthy() -> Health:
+    """The check of a receiver given none: the process answers, and that is all it knows."""
+    return Health(True)
 
 
 class HttpReceiver:
-    """The Events API over HTTP: Slack POSTs events, commands and interactions to /slack/events."""
+    """The Events API over HTTP: Slack POSTs events, commands and interactions to /slack/events.
 
-    def __init__(self, app: App, port: int, host: str = "0.0.0.0") -> None:
-        handler = SlackRequestHandler(app)
-        self.server = make_server(host, port, handler, server_class=_Server, handler_class=_QuietHandler)
-        self.thread = threading.Thread(target=self.server.serve_forever, name="slack-http", daemon=True)
+    Served by waitress (a maintained, pure-Python production WSGI server, run in-process on its own
+    thread) through `SlackGuard`, which refuses what Slack did not send before Bolt's WSGI adapter
+    reads it, and answers `/healthz` from `health`. Port 0 picks a free port (see `port`).
+    """
+
+    def __init__(
+        self,
+        app: App,
+        port: int,
+        host: str = "0.0.0.0",
+        *,
+        signing_secret: str,
+        clock: Clock,
+        health: Callable[[], Health] = healthy,
+        threads: int = 8,
+    ) -> None:
+        guard = SlackGuard(SlackRequestHandler(app), signing_secret, clock, health)
+        self._sockets: dict[int, Any] = {}  # waitress's socket map (its dispatchers): ours, to close them
+        self._stopping = threading.Event()
+        self._closing = threading.Lock()  # stop() pulls the trigger before the loop may close it
+        server = create_server(
+            guard,
+            map=self._sockets,
+            host=host,
+            port=port,
+            threads=threads,
+            ident="webinar-bot",
+            # waitress itself refuses a larger declared (or chunked) body with 413, unbuffered
+            max_request_body_size=MAX_BODY + 1,
+            channel_timeout=30,
+            asyncore_use_poll=True,
+            expose_tracebacks=False,
+        )
+        if not isinstance(server, TcpWSGIServer):
+            server.close()
+            raise ValueError(f"{host!r} names several addresses: give the HTTP receiver one")
+        self.server = server
+        self.thread = threading.Thread(target=self._serve, name="slack-http", daemon=True)
 
     @property
     def port(self) -> int:
-        return int(self.server.server_address[1])
+        return int(self.server.getsockname()[1])
 
     def start(self) -> None:
         self.thread.start()
 
+    def _serve(self) -> None:
+        """waitress's loop, a turn at a time until `stop()`; then, still on this thread (the loop's
+        sockets are not for sharing), close the listening socket and every connection."""
+        adj = self.server.adj
+        try:
+            while not self._stopping.is_set() and self._sockets:
+                wasyncore.loop(adj.asyncore_loop_timeout, use_poll=True, map=self._sockets, count=1)
+        finally:
+            with self._closing:
+                wasyncore.close_all(self._sockets)
+
     def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        with self._closing:
+            self._stopping.set()
+            if self._sockets:
+                self.server.pull_trigger()  # wake the loop now rather than at its next timeout
+        if self.thread.is_alive():
+            self.thread.join(timeout=10)
+        with self._closing:
+            wasyncore.close_all(self._sockets)  # a receiver never started; else already empty
+        self.server.task_dispatcher.shutdown()
 
 
 class SocketReceiver:

@@ -24,7 +24,9 @@ def clock() -> ManualClock:
 
 @pytest.fixture
 def slack(clock: ManualClock) -> Iterator[LocalSlack]:
-    with LocalSlack(clock=clock, ack_timeout=5.0, subscriptions=bot_events()) as stand_in:
+    with LocalSlack(
+        clock=clock, ack_timeout=5.0, subscriptions=bot_events(), signing_clock=clock
+    ) as stand_in:
         backstage = stand_in.channel_id("sp-webinar-backstage")
         stand_in.user(MODERATOR).invite(backstage, stand_in.bot_user_id)  # as a moderator would
         yield stand_in

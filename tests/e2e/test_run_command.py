@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +18,7 @@ import pytest
 
 from bot.clock import SystemClock
 from bot.localslack import LocalSlack
+from bot.localslack.signing import signature
 
 from support import ROOT, SEED_WEBINAR
 
@@ -119,3 +125,73 @@ def test_run_without_credentials_rehearses_instead(tmp_path: Path) -> None:
     )
     assert completed.returncode == 0, completed.stderr
     assert "No Slack credentials" in completed.stdout and "Rehearsal summary" in completed.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def healthz(port: int) -> tuple[int, dict[str, object]] | None:
+    """`/healthz`'s status and answer; None while nothing listens yet."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
+            return int(response.status), json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return int(error.code), json.loads(error.read())
+    except OSError:
+        return None
+
+
+def declare_5_mb(port: int) -> int:
+    """The status answered to the headers of a 5 MB POST, sent without its body (the server must not
+    wait for it; a client that sent it all would be cut off mid-body)."""
+    head = (
+        "POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {5 * 1024 * 1024}\r\n\r\n"
+    )
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
+        conn.sendall(head.encode())
+        return int(conn.recv(1024).split()[1])
+
+
+def post(port: int, body: bytes, headers: dict[str, str]) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/slack/events", body, headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return int(response.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+def test_run_http_answers_slack_refuses_what_slack_did_not_send_and_logs_no_traceback(
+    live_slack: LocalSlack, tmp_path: Path
+) -> None:
+    port = free_port()
+    process = start_run(live_slack, tmp_path, "--http", str(port))
+    try:
+        live_slack.wait_for(
+            lambda: any("webinar-bot is running" in t for t in backstage_texts(live_slack)), timeout=30
+        )
+        assert live_slack.wait_for(lambda: healthz(port), timeout=30) == (
+            200,
+            {"ok": True, "database": True, "leases": 1, "detail": ""},
+        )
+        live_slack.connect_http(f"http://127.0.0.1:{port}/slack/events")
+        result = live_slack.user("ortiz").slash("/webinar", "status", channel="sp-webinar-backstage")
+        assert result.transport == "http" and result.acked
+        json_type = {"Content-Type": "application/json"}
+        assert declare_5_mb(port) == 413
+        assert post(port, b"{ not JSON", json_type) == 401
+        stamp = str(int(time.time()))  # the bot runs on the wall clock, as Slack signs
+        body = b"{ not JSON"
+        signed = {
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": signature(live_slack.signing_secret, stamp, body),
+        }
+        assert post(port, body, json_type | signed) == 400
+    finally:
+        code, out, err = stop(process)
+    assert code == 0, err
+    assert "Traceback" not in out + err
