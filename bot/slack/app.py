@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from socketserver import ThreadingMixIn
 from typing import Any, Protocol
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
@@ -20,8 +21,18 @@ from bot.slack import listeners
 log = logging.getLogger(__name__)
 
 
-def build_app(client: WebClient, signing_secret: str, inbox: Inbox, identity: Identity, clock: Clock) -> App:
-    """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack."""
+def build_app(
+    client: WebClient,
+    signing_secret: str,
+    inbox: Inbox,
+    identity: Identity,
+    clock: Clock,
+    on_uninstalled: Callable[[str], None] | None = None,
+) -> App:
+    """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack.
+
+    Single-workspace mode; `on_uninstalled(team_id)` hears of an uninstall (see `bot.slack.oauth` for
+    the app of several workspaces)."""
     app = App(
         client=client,
         signing_secret=signing_secret or "socket-mode-needs-no-signing-secret",
@@ -31,7 +42,7 @@ def build_app(client: WebClient, signing_secret: str, inbox: Inbox, identity: Id
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=False,
     )
-    listeners.register(app, inbox, listeners.Translator(identity, clock))
+    listeners.register(app, inbox, listeners.Translator(identity, clock), on_uninstalled)
     return app
 
 
