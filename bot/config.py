@@ -9,6 +9,8 @@ from pathlib import Path
 
 from dotenv import dotenv_values
 
+from bot.manifest import bot_scopes
+
 SLACK_API_URL = "https://slack.com/api/"
 DEFAULT_DATABASE_URL = "sqlite:///webinar-bot.db"
 
@@ -60,4 +62,47 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         signing_secret=get("SLACK_SIGNING_SECRET"),
         api_url=api_url,
         database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+    )
+
+
+@dataclass(frozen=True)
+class InstallSettings:
+    """OAuth mode, for an app installed in several workspaces: set by `SLACK_CLIENT_ID` and
+    `SLACK_CLIENT_SECRET`. `SLACK_SCOPES` (comma-separated) defaults to the manifest's bot scopes;
+    `SLACK_INSTALL_REDIRECT_URI` is needed only when the app has several Redirect URLs."""
+
+    client_id: str = ""
+    client_secret: str = field(default="", repr=False)
+    scopes: tuple[str, ...] = ()
+    redirect_uri: str = ""
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.client_id and self.client_secret)
+
+    def describe(self) -> str:
+        return (
+            f"SLACK_CLIENT_ID={self.client_id or '(not set)'} "
+            f"SLACK_CLIENT_SECRET={_mask(self.client_secret)} SLACK_SCOPES={','.join(self.scopes)} "
+            f"SLACK_INSTALL_REDIRECT_URI={self.redirect_uri or '(not set)'}"
+        )
+
+    def __repr__(self) -> str:
+        return f"InstallSettings({self.describe()})"
+
+
+def load_install_settings(
+    env: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> InstallSettings:
+    """As `load_settings`: the process environment wins over `.env`, which wins over the defaults."""
+    values: dict[str, str] = {}
+    if dotenv is not None and dotenv.is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    values.update(os.environ if env is None else env)
+    scopes = [s.strip() for s in (values.get("SLACK_SCOPES") or "").split(",") if s.strip()]
+    return InstallSettings(
+        client_id=(values.get("SLACK_CLIENT_ID") or "").strip(),
+        client_secret=(values.get("SLACK_CLIENT_SECRET") or "").strip(),
+        scopes=tuple(scopes) if scopes else tuple(sorted(bot_scopes())),
+        redirect_uri=(values.get("SLACK_INSTALL_REDIRECT_URI") or "").strip(),
     )

@@ -28,6 +28,8 @@ _HISTORY = ("channels:history", "groups:history", "im:history", "mpim:history")
 _SPECS = (
     MethodSpec("api.test", 4, token="none"),
     MethodSpec("auth.test", 4),
+    MethodSpec("oauth.v2.access", 4, (), ("code",), "invalid_code", token="none"),
+    MethodSpec("apps.uninstall", 1),
     MethodSpec("apps.connections.open", 1, token="app"),
     MethodSpec("bots.info", 3, ("users:read",), ("bot",), "bot_not_found"),
     MethodSpec("team.info", 3, ("team:read",)),

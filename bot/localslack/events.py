@@ -8,6 +8,7 @@ included (with `bot_id`, so Bolt can skip them).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from types import MappingProxyType
 from typing import Any
 
@@ -26,8 +27,12 @@ DEFAULT_SUBSCRIPTIONS = frozenset(
         "reaction_removed",
         "member_joined_channel",
         "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
     }
 )
+# Sent when the app loses a workspace: they still reach the app, after its tokens stopped working.
+FAREWELL_EVENTS = frozenset({"app_uninstalled", "tokens_revoked"})
 
 
 _MESSAGE_SUBSCRIPTIONS = MappingProxyType(
@@ -56,16 +61,24 @@ class EventFactory:
         clock: Clock,
         verification_token: str,
         subscriptions: frozenset[str] = DEFAULT_SUBSCRIPTIONS,
+        installed: Callable[[], bool] = lambda: True,
     ) -> None:
+        """`installed`: whether the app is installed in `ws` now (no events reach an app that is not)."""
         self._ws = ws
+        self._installed = installed
         self._ids = ids
         self._clock = clock
         self._token = verification_token
         self.subscriptions = subscriptions
 
     def subscribed(self, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The events the app subscribed to (its manifest's `bot_events`)."""
-        return [e for e in events if subscription_of(e) in self.subscriptions]
+        """The events the app subscribed to (its manifest's `bot_events`), while it is installed."""
+        installed = self._installed()
+        return [
+            e
+            for e in events
+            if subscription_of(e) in self.subscriptions and (installed or e.get("type") in FAREWELL_EVENTS)
+        ]
 
     # -- Events API --------------------------------------------------------------------------
     def envelope(self, event: dict[str, Any]) -> dict[str, Any]:
@@ -200,6 +213,18 @@ class EventFactory:
         if home is not None:
             event["view"] = home.to_api()
         return [event]
+
+    def farewell(self) -> list[dict[str, Any]]:
+        """`tokens_revoked` (the bot's token) then `app_uninstalled`, as Slack sends on an uninstall."""
+        ts = self._event_ts()
+        return [
+            {
+                "type": "tokens_revoked",
+                "tokens": {"oauth": [], "bot": [self._ws.bot.user_id]},
+                "event_ts": ts,
+            },
+            {"type": "app_uninstalled", "event_ts": ts},
+        ]
 
     # -- interactivity -----------------------------------------------------------------------
     def _user(self, user: User) -> dict[str, Any]:

@@ -1,13 +1,17 @@
-"""The stand-in's HTTP side: `/api/<method>`, the file upload URLs and the `response_url`s.
+"""The stand-in's HTTP side: `/api/<method>`, the file upload URLs, the `response_url`s, OAuth's authorize.
 
 Accepts what Slack accepts: GET query strings and POST bodies as form, JSON or multipart; the token as
-`Authorization: Bearer` or a `token` argument. Transport-level faults (429, 5xx, time-outs, dropped
-connections) are applied here, around the Web API dispatcher. Nothing a client sends can make it
-answer with a traceback: bad input gets a Slack-shaped error.
+`Authorization: Bearer` or a `token` argument, and the app's client id and secret as HTTP Basic auth
+(`oauth.v2.access`). `GET /oauth/v2/authorize` is the install page, approved at once (see
+`directory.py`). Transport-level faults (429, 5xx, time-outs, dropped connections) are applied here,
+around the Web API dispatcher. Nothing a client sends can make it answer with a traceback: bad input
+gets a Slack-shaped error.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import contextlib
 import json
 import logging
@@ -22,13 +26,14 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlparse
 
+from bot.localslack.directory import AppDirectory, Refusal
 from bot.localslack.faults import Faults
 from bot.localslack.interactions import Interactions
 from bot.localslack.methods.base import Args
-from bot.localslack.responses import ResponseError, Responses
+from bot.localslack.responses import ResponseError
 from bot.localslack.transcript import Transcript
 from bot.localslack.webapi import ApiReply, WebApi
-from bot.localslack.workspace import Workspace
+from bot.localslack.workspace import StoredFile
 
 log = logging.getLogger(__name__)
 MAX_BODY = 64 * 1024 * 1024
@@ -128,6 +133,12 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def redirect(self, location: str) -> None:
+        self.send_response(302)
+        self.send_header("Location", location)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def reply_text(self, status: int, text: str) -> None:
         data = text.encode("utf-8")
         self.send_response(status)
@@ -147,19 +158,17 @@ class HttpFrontEnd:
     def __init__(
         self,
         api: WebApi,
-        ws: Workspace,
+        directory: AppDirectory,
         faults: Faults,
         interactions: Interactions,
-        responses: Responses,
         transcript: Transcript,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
         self._api = api
-        self._ws = ws
+        self._directory = directory
         self._faults = faults
         self._interactions = interactions
-        self._responses = responses
         self._transcript = transcript
         self._host = host
         self._requested_port = port
@@ -201,6 +210,8 @@ class HttpFrontEnd:
             self._upload(request, path.removeprefix("/upload/v1/"))
         elif path.startswith("/response/") and request.command == "POST":
             self._response_url(request, path.removeprefix("/response/"))
+        elif path == "/oauth/v2/authorize" and request.command == "GET":
+            self._authorize(request)
         else:
             request.reply_json(404, {"ok": False, "error": "not_found"})
 
@@ -212,6 +223,8 @@ class HttpFrontEnd:
             return
         auth = request.headers.get("Authorization", "")
         token = auth[7:].strip() if auth.lower().startswith("bearer ") else None
+        if auth.lower().startswith("basic "):
+            params = {**_client_credentials(auth[6:].strip()), **params}
         form_token = params.pop("token", None)
         token = token or (str(form_token) if form_token else None)
 
@@ -263,14 +276,28 @@ class HttpFrontEnd:
                     return False
         return True
 
+    def _authorize(self, request: _Handler) -> None:
+        answer = self._directory.approve(request.path)
+        if isinstance(answer, Refusal):
+            self._transcript.record("oauth", "authorize", ok=False, error=answer.error)
+            request.reply_text(400, f"This app cannot be installed: {answer.error}")
+            return
+        self._transcript.record("oauth", "authorize", ok=True)
+        request.redirect(answer)
+
     def _upload(self, request: _Handler, token: str) -> None:
         data = request.body()
-        with self._ws.lock:
-            file_id = self._ws.upload_tokens.pop(token, None)
-            file = self._ws.files.get(file_id) if file_id else None
-            if file is not None:
-                file.content = data
-                file.uploaded = True
+        file_id: str | None = None
+        file: StoredFile | None = None
+        for tenant in self._directory.tenants():
+            ws = tenant.workspace
+            with ws.lock:
+                file_id = ws.upload_tokens.pop(token, None)
+                file = ws.files.get(file_id) if file_id else None
+                if file is not None:
+                    file.content = data
+                    file.uploaded = True
+                    break
         self._transcript.record(
             "upload", "upload", ok=file is not None, detail={"file_id": file_id, "bytes": len(data)}
         )
@@ -290,7 +317,8 @@ class HttpFrontEnd:
             params = parse_params("", raw, request.headers.get("Content-Type", "application/json"))
             if "payload" in params and isinstance(params["payload"], str):
                 params = json.loads(params["payload"])
-            effect = self._responses.response_url(url, params)
+            tenant = self._directory.by_channel(url.channel_id, url.user_id)
+            effect = tenant.responses.response_url(url, params)
         except (BadRequest, ResponseError, ValueError) as error:
             code = getattr(error, "code", "invalid_payload")
             self._transcript.record(
@@ -302,3 +330,13 @@ class HttpFrontEnd:
             "response_url", effect, channel=url.channel_id, ok=True, detail={"user": url.user_id}
         )
         request.reply_text(200, "ok")
+
+
+def _client_credentials(basic: str) -> dict[str, str]:
+    """`client_id` and `client_secret` from an HTTP Basic credential (nothing when it does not decode)."""
+    try:
+        decoded = base64.b64decode(basic, validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return {}
+    client_id, sep, client_secret = decoded.partition(":")
+    return {"client_id": client_id, "client_secret": client_secret} if sep else {}

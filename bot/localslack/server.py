@@ -8,12 +8,18 @@
 It listens on 127.0.0.1 (HTTP on `port`, 0 for a free one; Socket Mode on another free port handed out
 by `apps.connections.open`). Events go to the bot over Socket Mode while it has a connection open,
 otherwise over HTTP once `connect_http` named its request URLs.
+
+It serves one workspace by default, with the app installed (`bot_token`). `add_workspace` adds more
+behind the same API URL, for the same app (one app id, signing secret and app-level token); the app is
+installed there through OAuth v2 (`connect_oauth`, `/oauth/v2/authorize`, `oauth.v2.access`), and each
+call acts in the workspace its token belongs to.
 """
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import tzinfo
 from pathlib import Path
 from types import TracebackType
@@ -23,21 +29,21 @@ from slack_sdk import WebClient
 
 from bot.clock import Clock, SystemClock
 from bot.localslack.delivery import Deliverer, HttpRoute
-from bot.localslack.events import DEFAULT_SUBSCRIPTIONS, EventFactory
+from bot.localslack.directory import AppDirectory, Refusal
+from bot.localslack.events import DEFAULT_SUBSCRIPTIONS
 from bot.localslack.faults import Faults
 from bot.localslack.httpserver import HttpFrontEnd
 from bot.localslack.ids import IdFactory
+from bot.localslack.installs import AppCredentials, Installs
 from bot.localslack.interactions import Interactions
 from bot.localslack.limits import RateLimiter
-from bot.localslack.methods.base import ApiContext
-from bot.localslack.render import render_by_channel
-from bot.localslack.responses import Responses
 from bot.localslack.seed import default_workspace, load_workspace
-from bot.localslack.simulate import Backend, SimulatedUser
+from bot.localslack.simulate import SimulatedUser
 from bot.localslack.socketmode import SocketModeServer
+from bot.localslack.tenant import Tenant
 from bot.localslack.transcript import Transcript
-from bot.localslack.webapi import Credentials, WebApi
-from bot.localslack.workspace import Message, Workspace
+from bot.localslack.webapi import WebApi
+from bot.localslack.workspace import Message, Team, Workspace
 
 T = TypeVar("T")
 
@@ -69,15 +75,26 @@ class LocalSlack:
             ids = IdFactory()
             ws = load_workspace(Path(workspace), ids) if workspace is not None else default_workspace(ids)
         self.workspace = ws
-        team_digits = secrets.randbelow(10**12)
-        self.bot_token = f"xoxb-{team_digits}-{secrets.randbelow(10**12)}-{secrets.token_urlsafe(18)}"
-        self.app_token = f"xapp-1-{ws.bot.app_id}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}"
         self.signing_secret = secrets.token_hex(16)
         self.verification_token = secrets.token_urlsafe(18)
+        self.credentials = AppCredentials(
+            app_id=ws.bot.app_id,
+            client_id=f"{secrets.randbelow(10**12)}.{secrets.randbelow(10**13)}",
+            client_secret=secrets.token_hex(16),
+            signing_secret=self.signing_secret,
+            app_token=f"xapp-1-{ws.bot.app_id}-{secrets.randbelow(10**12)}-{secrets.token_hex(32)}",
+            verification_token=self.verification_token,
+        )
+        self.app_token = self.credentials.app_token
+        self.installs = Installs(self.clock)
+        # The first workspace has the app installed from the start: single-workspace mode's bot token.
+        self.bot_token = self.installs.install(ws.team.id)
 
         self.transcript = Transcript(self.clock, Path(transcript_path) if transcript_path else None)
         self.faults = Faults(self.clock)
-        self.rate_limiter = RateLimiter(limits_clock or self.clock, enabled=rate_limits)
+        self._limits_clock = limits_clock or self.clock
+        self._rate_limits = rate_limits
+        self.rate_limiter = RateLimiter(self._limits_clock, enabled=rate_limits)
         self.interactions = Interactions(self.clock)
         self.sockets = SocketModeServer(ws.bot.app_id, self.transcript, host)
         self.deliverer = Deliverer(
@@ -88,37 +105,117 @@ class LocalSlack:
             ack_timeout,
             signed_at=(lambda: signing_clock.now().timestamp()) if signing_clock else None,
         )
-        self.events = EventFactory(
-            ws,
-            ws.ids,
-            self.clock,
-            self.verification_token,
-            frozenset(subscriptions) if subscriptions is not None else DEFAULT_SUBSCRIPTIONS,
-        )
-        self._ctx = ApiContext(
-            ws, self.clock, ws.ids, self.events, self.interactions, self.sockets, self._emit
-        )
-        self.api = WebApi(
-            self._ctx,
-            self.transcript,
-            self.rate_limiter,
-            Credentials(self.bot_token, self.app_token),
-            frozenset(scopes) if scopes is not None else None,
-        )
-        self._responses = Responses(self._ctx)
+        self._subscriptions = frozenset(subscriptions) if subscriptions is not None else DEFAULT_SUBSCRIPTIONS
+        self.directory = AppDirectory(self.credentials, self.installs)
+        self.default = self.directory.add(self._tenant(ws, self.rate_limiter))
+        self.events = self.default.events
+        self._ctx = self.default.ctx
+        self.api = WebApi(self.directory, self.transcript, frozenset(scopes) if scopes is not None else None)
         self.http = HttpFrontEnd(
-            self.api, ws, self.faults, self.interactions, self._responses, self.transcript, host, port
+            self.api, self.directory, self.faults, self.interactions, self.transcript, host, port
         )
-        self._backend = Backend(self._ctx, self.deliverer, self._responses, self.transcript)
-        self._users: dict[str, SimulatedUser] = {}
         self._started = False
+
+    def _tenant(self, ws: Workspace, limiter: RateLimiter) -> Tenant:
+        return Tenant(
+            ws,
+            clock=self.clock,
+            installs=self.installs,
+            limiter=limiter,
+            interactions=self.interactions,
+            sockets=self.sockets,
+            deliverer=self.deliverer,
+            transcript=self.transcript,
+            verification_token=self.verification_token,
+            subscriptions=self._subscriptions,
+            app=self.directory,
+        )
+
+    # -- more workspaces -----------------------------------------------------------------------
+    def add_workspace(
+        self,
+        workspace: Workspace | Path | str | None = None,
+        *,
+        name: str | None = None,
+        domain: str | None = None,
+        installed: bool = False,
+    ) -> Tenant:
+        """Another workspace behind the same API URL, where the same app can be installed.
+
+        By default a copy of the default workspace's people and channels (new ids, so nothing is shared)
+        named `name`/`domain`; or one from a workspace file. The app is not installed there until an
+        admin approves it (`install_url`/OAuth), unless `installed`.
+        """
+        ids = self.workspace.ids
+        if isinstance(workspace, Workspace):
+            ws = workspace
+        elif workspace is not None:
+            ws = load_workspace(Path(workspace), ids)
+        else:
+            ws = default_workspace(ids)
+        number = len(self.directory.tenants()) + 1
+        ws.team = Team(
+            ws.team.id,
+            name or (ws.team.name if workspace is not None else f"Local Webinars {number}"),
+            domain or (ws.team.domain if workspace is not None else f"localwebinars{number}"),
+        )
+        ws.bot = replace(ws.bot, app_id=self.credentials.app_id)
+        ws.base_url = self.workspace.base_url
+        tenant = self.directory.add(
+            self._tenant(ws, RateLimiter(self._limits_clock, enabled=self._rate_limits))
+        )
+        if installed:
+            self.installs.install(tenant.team_id)
+        return tenant
+
+    def workspaces(self) -> list[Tenant]:
+        """Every workspace, the default first."""
+        return self.directory.tenants()
+
+    def tenant(self, team: str) -> Tenant:
+        """A workspace by team id or domain."""
+        found = self.directory.by_team_ref(team)
+        if found is None:
+            raise KeyError(f"no workspace {team!r}")
+        return found
+
+    # -- OAuth ---------------------------------------------------------------------------------
+    @property
+    def client_id(self) -> str:
+        return self.credentials.client_id
+
+    @property
+    def client_secret(self) -> str:
+        return self.credentials.client_secret
+
+    @property
+    def authorize_url(self) -> str:
+        """Slack's `https://slack.com/oauth/v2/authorize`, here."""
+        return f"{self.http.base_url}oauth/v2/authorize"
+
+    def connect_oauth(self, *redirect_urls: str) -> None:
+        """The app's configured Redirect URLs (a `redirect_uri` must start with one of them)."""
+        self.directory.redirect_urls = tuple(redirect_urls)
+
+    def approve(self, authorize_url: str, user: str | None = None, deny: bool = False) -> str:
+        """An admin approves (or denies) the install page at `authorize_url`; the redirect to follow."""
+        answer = self.directory.approve(authorize_url, user, deny)
+        if isinstance(answer, Refusal):
+            raise ValueError(f"Slack would refuse this install: {answer.error}")
+        return answer
+
+    def oauth_env(self) -> dict[str, str]:
+        """The `.env` variables of OAuth mode: `env()` without a bot token, with the client credentials."""
+        env = {k: v for k, v in self.env().items() if k != "SLACK_BOT_TOKEN"}
+        return {**env, "SLACK_CLIENT_ID": self.client_id, "SLACK_CLIENT_SECRET": self.client_secret}
 
     # -- life cycle --------------------------------------------------------------------------
     def start(self) -> LocalSlack:
         if not self._started:
             self.sockets.start()
             self.http.start()
-            self.workspace.base_url = self.http.base_url
+            for tenant in self.directory.tenants():
+                tenant.workspace.base_url = self.http.base_url
             self.interactions.base_url = self.http.base_url
             self.deliverer.start()
             self._started = True
@@ -195,39 +292,21 @@ class LocalSlack:
         if not self.deliverer.drain(timeout):
             raise TimeoutError("events still being delivered")
 
-    def _emit(self, events: list[dict[str, Any]]) -> None:
-        for event in self.events.subscribed(events):
-            self.deliverer.enqueue(self.events.envelope(event))
-
     # -- people and state --------------------------------------------------------------------
     def user(self, ref: str) -> SimulatedUser:
-        """A simulated user, by id, name or email."""
-        found = self.workspace.find_user(ref)
-        if found is None or found.is_bot:
-            raise KeyError(f"no user {ref!r} in the workspace")
-        if found.id not in self._users:
-            self._users[found.id] = SimulatedUser(self._backend, found)
-        return self._users[found.id]
+        """A simulated user of the default workspace, by id, name or email."""
+        return self.default.user(ref)
 
     def channel_id(self, ref: str) -> str:
-        found = self.workspace.find_channel(ref)
-        if found is None:
-            raise KeyError(f"no conversation {ref!r}")
-        return found.id
+        return self.default.channel_id(ref)
 
     def messages(self, channel: str, include_replies: bool = True) -> list[Message]:
-        """Live messages of a conversation (by id or name), oldest first."""
-        with self.workspace.lock:
-            conversation = self.workspace.channels[self.channel_id(channel)]
-            return [
-                m
-                for m in conversation.ordered_messages()
-                if not m.deleted and (include_replies or not m.is_reply or m.reply_broadcast)
-            ]
+        """Live messages of a conversation of the default workspace (by id or name), oldest first."""
+        return self.default.messages(channel, include_replies)
 
     def wait_for(self, condition: Callable[[], T | None], timeout: float = 5.0) -> T:
         """Block until `condition()` is truthy, re-checking whenever anything happens here."""
         return self.transcript.wait_for(condition, timeout)
 
     def render_by_channel(self, zone: tzinfo | None = None) -> str:
-        return render_by_channel(self.workspace, zone)
+        return self.default.render_by_channel(zone)

@@ -12,9 +12,10 @@ import logging
 import re
 import threading
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.error import URLError
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from slack_sdk.webhook import WebhookClient
 
@@ -39,8 +40,11 @@ from bot.chat.port import (
 from bot.clock import Clock
 from bot.health import Health
 from bot.slack.app import HttpReceiver, Receiver, SocketReceiver, build_app, healthy
-from bot.slack.client import make_client
+from bot.slack.client import ClientSource, FixedClients
 from bot.slack.writer import home_view, modal, write
+
+if TYPE_CHECKING:  # OAuth mode only: slack-sdk's SQLAlchemy stores are loaded when it is used
+    from bot.slack.installations import Installations
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +107,7 @@ NETWORK_ERRORS = (URLError, OSError, TimeoutError)
 
 
 class SlackChat:
-    """One Slack workspace, through one bot token."""
+    """One Slack workspace, through its bot token (from the environment, or its installation)."""
 
     platform = "Slack"
 
@@ -118,11 +122,12 @@ class SlackChat:
         http_port: int | None = None,
         http_host: str = "0.0.0.0",
         health: Callable[[], Health] = healthy,
+        clients: ClientSource | None = None,
     ) -> None:
-        """`health`: what `/healthz` answers in HTTP mode (the runtime's check: database, leases)."""
+        """`health`: what `/healthz` answers in HTTP mode (the runtime's check: database, leases).
+        `clients`: where each call's WebClient comes from (default: `token`'s, made once)."""
         self.clock = clock
-        self.client = make_client(token, api_url, clock)
-        self.posts = make_client(token, api_url, clock, for_posts=True)
+        self._clients = clients or FixedClients(token, api_url, clock)
         self.signing_secret = signing_secret
         self.app_token = app_token
         self.http_port = http_port
@@ -134,6 +139,24 @@ class SlackChat:
         self._dms: dict[str, str] = {}
         self._people: dict[str, Person] = {}
         self._links: dict[MessageRef, str] = {}
+
+    @classmethod
+    def for_team(cls, installations: Installations, team_id: str, clock: Clock) -> SlackChat:
+        """OAuth mode: the workspace `team_id`, each call with its current token from the installations.
+
+        It only writes and looks up; the one Bolt app of `bot.slack.oauth` receives for every workspace.
+        """
+        return cls("", installations.api_url, clock, clients=installations.clients(team_id))
+
+    @property
+    def client(self) -> WebClient:
+        """For reads and idempotent calls: retries connection errors and 5xx."""
+        return self._clients.client()
+
+    @property
+    def posts(self) -> WebClient:
+        """For posts: retries only 429s (see bot.slack.client)."""
+        return self._clients.client(for_posts=True)
 
     # -- who and where ----------------------------------------------------------------------------
 
@@ -463,8 +486,8 @@ class SlackChat:
 
     # -- receiving --------------------------------------------------------------------------------
 
-    def listen(self, inbox: Inbox) -> None:
-        app = build_app(self.client, self.signing_secret, inbox, self.identity(), self.clock)
+    def listen(self, inbox: Inbox, on_uninstalled: Callable[[str], None] | None = None) -> None:
+        app = build_app(self.client, self.signing_secret, inbox, self.identity(), self.clock, on_uninstalled)
         if self.http_port is not None:
             self.receiver = HttpReceiver(
                 app,

@@ -23,12 +23,20 @@ from bot.slack.http_guard import MAX_BODY, SlackGuard
 log = logging.getLogger(__name__)
 
 
-def build_app(client: WebClient, signing_secret: str, inbox: Inbox, identity: Identity, clock: Clock) -> App:
+def build_app(
+    client: WebClient,
+    signing_secret: str,
+    inbox: Inbox,
+    identity: Identity,
+    clock: Clock,
+    on_uninstalled: Callable[[str], None] | None = None,
+) -> App:
     """`process_before_response`: a listener finishes (and stores what it must) before Slack gets the ack.
 
-    Bolt does not verify signatures itself: over HTTP, `SlackGuard` has verified each request against the
-    injected clock before Bolt reads it (Bolt's own check would read the wall clock, after parsing), and
-    Socket Mode needs none."""
+    Single-workspace mode; `on_uninstalled(team_id)` hears of an uninstall (see `bot.slack.oauth` for
+    the app of several workspaces). Bolt does not verify signatures itself: over HTTP, `SlackGuard` has
+    verified each request against the injected clock before Bolt reads it (Bolt's own check would read
+    the wall clock, after parsing), and Socket Mode needs none."""
     app = App(
         client=client,
         signing_secret=signing_secret or "socket-mode-needs-no-signing-secret",
@@ -38,7 +46,7 @@ def build_app(client: WebClient, signing_secret: str, inbox: Inbox, identity: Id
         ignoring_self_events_enabled=True,
         raise_error_for_unhandled_request=False,
     )
-    listeners.register(app, inbox, listeners.Translator(identity, clock))
+    listeners.register(app, inbox, listeners.Translator(identity, clock), on_uninstalled)
     return app
 
 

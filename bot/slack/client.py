@@ -12,7 +12,7 @@ with the channel's history before trying again (see `bot.chat.sender` and `bot.s
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -103,3 +103,20 @@ def make_client(
     return WebClient(
         token=token, base_url=base_url, timeout=timeout, retry_handlers=retry_handlers(clock, for_posts)
     )
+
+
+class ClientSource(Protocol):
+    """Where an adapter gets its WebClient for each call: one token, or its workspace's current one."""
+
+    def client(self, *, for_posts: bool = False) -> WebClient: ...
+
+
+class FixedClients:
+    """Single-workspace mode: the bot token from the environment, two clients made once."""
+
+    def __init__(self, token: str, base_url: str, clock: Clock) -> None:
+        self._reads = make_client(token, base_url, clock)
+        self._posts = make_client(token, base_url, clock, for_posts=True)
+
+    def client(self, *, for_posts: bool = False) -> WebClient:
+        return self._posts if for_posts else self._reads

@@ -74,6 +74,8 @@ class Route:
 ROUTES: Mapping[str, Route] = {
     "/slack/events": Route(frozenset({"POST"}), Access.SLACK),
     "/healthz": Route(frozenset({"GET", "HEAD"}), Access.HEALTH),
+    "/slack/install": Route(frozenset({"GET"}), Access.OPEN),  # OAuth mode (bot.slack.oauth)
+    "/slack/oauth_redirect": Route(frozenset({"GET"}), Access.OPEN),
 }
 
 

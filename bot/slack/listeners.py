@@ -1,6 +1,10 @@
 """Bolt listeners: each acks, turns Slack's payload into an inbound value, hands it to the inbox,
 and writes the reply (a command's answer, a form's errors) into the ack.
 
+With the app installed in several workspaces (OAuth), each payload goes to its workspace's route, and
+an uninstall (`app_uninstalled`, `tokens_revoked`) is handed to Bolt's built-in listener, which deletes
+the installation, and then to the runtime's `on_uninstalled`.
+
 Nothing here decides anything: which messages are questions, who may steer, what a button does
 are the core's business. Slack's own encodings are undone on the way in: text arrives as the
 characters the person typed, reactions by their base name (`+1::skin-tone-3` and `thumbsup` are
@@ -13,10 +17,11 @@ import functools
 import logging
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 
 from bot.chat.inbound import (
     Command,
@@ -37,6 +42,7 @@ from bot.slack.writer import state_of, values_of, write
 
 log = logging.getLogger(__name__)
 SORRY = "Sorry, something went wrong on my side; please try again in a moment."
+NOT_HERE = "No webinar runs in this workspace yet."
 REACTION_ALIASES = {"thumbsup": "+1"}
 ANY = re.compile(".+")  # every action, shortcut and view: the inbox decides what they mean
 F = TypeVar("F", bound=Callable[..., None])
@@ -172,37 +178,84 @@ class Translator:
         )
 
 
-def register(app: App, inbox: Inbox, translate: Translator) -> None:
-    def deliver(event: Inbound | None) -> Reply | None:
-        return inbox.receive(event) if event is not None else None
+@dataclass(frozen=True)
+class Route:
+    """Where one workspace's payloads go: its inbox, and a translator that knows its bot user."""
+
+    inbox: Inbox
+    translate: Translator
+
+
+# The route for a request's workspace (Bolt's context: team_id, bot_user_id), None where nothing runs.
+Routes = Callable[[BoltContext], Route | None]
+# Told the team id of a workspace that uninstalled the app or revoked its bot token.
+Farewell = Callable[[str], None]
+
+
+def register(app: App, inbox: Inbox, translate: Translator, on_uninstalled: Farewell | None = None) -> None:
+    """One workspace: every payload goes to `inbox`."""
+    route = Route(inbox, translate)
+    register_routed(app, lambda _context: route, on_uninstalled)
+
+
+def register_routed(app: App, routes: Routes, on_uninstalled: Farewell | None = None) -> None:
+    """Every workspace the app is installed in: each payload goes to its workspace's route."""
+
+    def deliver(context: BoltContext, make: Callable[[Translator], Inbound | None]) -> Reply | None:
+        route = routes(context)
+        if route is None:
+            log.info("ignored a payload from workspace %s, where no webinar runs", context.team_id)
+            return None
+        event = make(route.translate)
+        return route.inbox.receive(event) if event is not None else None
 
     @app.event("message")
     @_guard("a message event")
-    def message(event: dict[str, Any]) -> None:
-        deliver(translate.message(event))
+    def message(event: dict[str, Any], context: BoltContext) -> None:
+        deliver(context, lambda t: t.message(event))
 
     @app.event("reaction_added")
     @_guard("a reaction")
-    def reaction_added(event: dict[str, Any]) -> None:
-        deliver(translate.reaction(event, added=True))
+    def reaction_added(event: dict[str, Any], context: BoltContext) -> None:
+        deliver(context, lambda t: t.reaction(event, added=True))
 
     @app.event("reaction_removed")
     @_guard("a reaction removal")
-    def reaction_removed(event: dict[str, Any]) -> None:
-        deliver(translate.reaction(event, added=False))
+    def reaction_removed(event: dict[str, Any], context: BoltContext) -> None:
+        deliver(context, lambda t: t.reaction(event, added=False))
 
     @app.event("app_home_opened")
     @_guard("the App Home")
-    def home(event: dict[str, Any]) -> None:
+    def home(event: dict[str, Any], context: BoltContext) -> None:
         user = str(event.get("user") or "")
         if user and event.get("tab", "home") == "home":
-            deliver(HomeOpened(user, translate.clock.now()))
+            deliver(context, lambda t: HomeOpened(user, t.clock.now()))
+
+    @app.event("app_uninstalled")
+    @_guard("an uninstall")
+    def app_uninstalled(context: BoltContext) -> None:
+        # Bolt's documented built-in listener deletes the workspace's installation (OAuth mode).
+        if app.installation_store is not None:
+            app.default_app_uninstalled_event_listener()(context=context)
+        if on_uninstalled is not None and context.team_id:
+            on_uninstalled(context.team_id)
+
+    @app.event("tokens_revoked")
+    @_guard("a token revocation")
+    def tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
+        if app.installation_store is not None:
+            app.default_tokens_revoked_event_listener()(event=event, context=context)
+        if on_uninstalled is not None and context.team_id and (event.get("tokens") or {}).get("bot"):
+            on_uninstalled(context.team_id)
 
     @app.command("/webinar")
     @app.command("/ask")
-    def command(ack: Ack, command: dict[str, Any]) -> None:
+    def command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        if routes(context) is None:
+            ack(text=NOT_HERE)
+            return
         try:
-            reply = deliver(translate.command(command))
+            reply = deliver(context, lambda t: t.command(command))
         except Exception:
             log.exception("a %s command failed", str(command.get("command"))[:20])
             ack(text=SORRY)
@@ -213,25 +266,25 @@ def register(app: App, inbox: Inbox, translate: Translator) -> None:
             ack()
 
     @app.action(ANY)
-    def action(ack: Ack, body: dict[str, Any]) -> None:
+    def action(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
         try:
-            deliver(translate.action(body))
+            deliver(context, lambda t: t.action(body))
         except Exception:
             log.exception("a button failed")
 
     @app.shortcut(ANY)
-    def shortcut(ack: Ack, shortcut: dict[str, Any]) -> None:
+    def shortcut(ack: Ack, shortcut: dict[str, Any], context: BoltContext) -> None:
         ack()
         try:
-            deliver(translate.shortcut(shortcut))
+            deliver(context, lambda t: t.shortcut(shortcut))
         except Exception:
             log.exception("a message shortcut failed")
 
     @app.view(ANY)
-    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def submitted(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext) -> None:
         try:
-            reply = deliver(translate.submission(body, view))
+            reply = deliver(context, lambda t: t.submission(body, view))
         except Exception:
             log.exception("a form failed")
             first = next(iter(values_of(view)), "")

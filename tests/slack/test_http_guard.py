@@ -127,11 +127,13 @@ def test_a_verified_body_is_handed_on_whole(
 def test_an_open_route_is_one_line_and_passes_without_a_signature(
     clock: ManualClock, downstream: Downstream
 ) -> None:
-    routes = {**ROUTES, "/slack/install": Route(frozenset({"GET"}), Access.OPEN)}
+    routes = {**ROUTES, "/slack/welcome": Route(frozenset({"GET"}), Access.OPEN)}
     guard = SlackGuard(downstream, SECRET, clock, lambda: Health(True), routes=routes)  # type: ignore[arg-type]
-    get = {"REQUEST_METHOD": "GET", "PATH_INFO": "/slack/install", "wsgi.input": CountingInput(b"")}
-    assert call(guard, get) == "200 OK" and downstream.paths == ["/slack/install"]
-    assert call(guard, {**get, "PATH_INFO": "/slack/oauth_redirect"}).startswith("404")
+    get = {"REQUEST_METHOD": "GET", "PATH_INFO": "/slack/welcome", "wsgi.input": CountingInput(b"")}
+    assert call(guard, get) == "200 OK" and downstream.paths == ["/slack/welcome"]
+    assert call(guard, {**get, "PATH_INFO": "/slack/elsewhere"}).startswith("404")
+    install = {**get, "PATH_INFO": "/slack/install"}  # the OAuth pages are open routes already
+    assert call(SlackGuard(downstream, SECRET, clock, lambda: Health(True)), install) == "200 OK"  # type: ignore[arg-type]
     too_big = {**get, "CONTENT_LENGTH": str(MAX_BODY + 1)}
     assert call(guard, too_big).startswith("413")  # the size limit holds on open routes too
 

@@ -6,7 +6,7 @@ import base64
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.localslack.events import EventFactory
@@ -25,6 +25,20 @@ class ApiError(Exception):
         self.extra = extra
 
 
+class AppLevel(Protocol):
+    """What the app's own methods reach beyond one workspace: the OAuth exchange and uninstalling."""
+
+    def exchange_code(
+        self, client_id: str, client_secret: str, code: str, redirect_uri: str
+    ) -> dict[str, Any]:
+        """`oauth.v2.access`'s answer; raises ApiError with Slack's error code."""
+        ...
+
+    def uninstall_app(self, team_id: str, client_id: str, client_secret: str) -> None:
+        """`apps.uninstall`: revoke the workspace's tokens, tell the app; raises ApiError."""
+        ...
+
+
 @dataclass
 class ApiContext:
     ws: Workspace
@@ -34,6 +48,7 @@ class ApiContext:
     interactions: Interactions
     sockets: SocketModeServer
     emit: Callable[[list[dict[str, Any]]], None]  # inner events, delivered in the background
+    app: AppLevel | None = None  # the app across workspaces (OAuth), for the methods that need it
 
     def now_ts(self) -> str:
         return self.ids.ts(self.clock.now())
