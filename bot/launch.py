@@ -15,21 +15,27 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 
 from bot.agenda.model import Agenda
-from bot.chat.port import ChatError
+from bot.chat.port import ChatError, ChatPort
 from bot.clock import Clock
-from bot.config import Settings
+from bot.config import InstallSettings, Settings
+from bot.health import Health
 from bot.people.directory import SetupError
 from bot.runtime.schedule import ScheduleSource, webinar_key
 from bot.runtime.webinar import Webinar, build_webinar
 from bot.serve.fleet import Fleet
 from bot.slack.adapter import SlackChat
+from bot.slack.app import HttpReceiver, Receiver, SocketReceiver
 from bot.store.db import create_schema, make_engine
 from bot.store.health import store_health
 from bot.store.lease import SchedulerLease, describe_owner
+
+if TYPE_CHECKING:  # OAuth mode only: slack-sdk's SQLAlchemy stores load when it is used
+    from bot.slack.installations import Installations
 
 log = logging.getLogger(__name__)
 
@@ -143,24 +149,31 @@ class RunningFleet:
     """A `serve` process: every webinar of a folder on one chat platform."""
 
     fleet: Fleet
-    chat: SlackChat
+    receiver: Receiver | None
     engine: Engine
+    chat: SlackChat | None = None
     _stopped: bool = False
 
     def stop(self, flush_seconds: float = 5.0) -> None:
         if self._stopped:
             return
         self._stopped = True
-        self.chat.close()
+        self._stop_receiving()
         self.fleet.stop(flush_seconds)
         self.engine.dispose()
 
     def crash(self) -> None:
         """As a killed process: the leases go with it, nothing is flushed (tests)."""
         self._stopped = True
-        self.chat.close()
+        self._stop_receiving()
         self.fleet.crash()
         self.engine.dispose()
+
+    def _stop_receiving(self) -> None:
+        if self.chat is not None:
+            self.chat.close()
+        elif self.receiver is not None:
+            self.receiver.stop()
 
 
 @dataclass(frozen=True)
@@ -174,12 +187,85 @@ class ServeOptions:
     transform: Callable[[Agenda], Agenda] | None = None
 
 
-def launch_fleet(options: ServeOptions, settings: Settings, clock: Clock) -> RunningFleet:
-    """Start every webinar of `options.folder` on Slack; BotError says why it cannot."""
+class InstalledWorkspaces:
+    """OAuth mode's workspaces for the fleet: each webinar posts with its own workspace's token."""
+
+    def __init__(self, installations: Installations, clock: Clock) -> None:
+        self.installations = installations
+        self.clock = clock
+
+    def team_of(self, workspace: str) -> str | None:
+        if workspace:
+            return self.installations.team_of(workspace)
+        teams = self.installations.teams()
+        return teams[0] if len(teams) == 1 else None  # one installation: a schedule need not say
+
+    def chat_for(self, team: str) -> ChatPort:
+        return SlackChat.for_team(self.installations, team, self.clock)
+
+
+def launch_fleet(
+    options: ServeOptions, settings: Settings, clock: Clock, install: InstallSettings | None = None
+) -> RunningFleet:
+    """Start every webinar of `options.folder` on Slack: with the bot token of one workspace, or,
+    with `install` (OAuth) and no bot token, in each workspace that installed the app. BotError
+    says why it cannot."""
     if not options.folder.is_dir():
         raise BotError(f"{options.folder} is not a folder of schedules")
     engine = make_engine(settings.database_url)
     create_schema(engine)
+    fleet: Fleet | None = None
+
+    def health() -> Health:
+        return fleet.health() if fleet is not None else Health(False, detail="starting")
+
+    owner = describe_owner(clock.now())
+    settle = engine.dialect.name == "postgresql"
+    fleet_options: dict[str, Any] = dict(
+        templates=options.templates,
+        background=options.background,
+        transform=options.transform,
+        settle_first=settle,
+    )
+    if install is not None and install.enabled and not settings.bot_token:
+        from bot.slack.installations import Installations
+        from bot.slack.oauth import build_oauth_app
+
+        installations = Installations(engine, install.client_id, settings.api_url, clock)
+        installations.create_tables()
+        workspaces = InstalledWorkspaces(installations, clock)
+        fleet = Fleet(
+            options.folder, None, "slack", engine, clock, owner, workspaces=workspaces, **fleet_options
+        )
+        app = build_oauth_app(
+            install,
+            installations,
+            fleet.router.for_workspace,
+            clock,
+            signing_secret=settings.signing_secret,
+            on_uninstalled=fleet.uninstalled,
+        )
+        receiver: Receiver | None = None
+        if options.http_port is not None:
+            receiver = HttpReceiver(
+                app,
+                options.http_port,
+                options.http_host,
+                signing_secret=settings.signing_secret,
+                clock=clock,
+                health=health,
+            )
+        elif settings.app_token:
+            receiver = SocketReceiver(app, settings.app_token)
+        running = RunningFleet(fleet, receiver, engine)
+        try:
+            fleet.start(options.interval)
+            if receiver is not None:
+                receiver.start()
+        except BaseException:
+            running.stop(flush_seconds=0)
+            raise
+        return running
     chat = SlackChat(
         settings.bot_token,
         settings.api_url,
@@ -188,6 +274,7 @@ def launch_fleet(options: ServeOptions, settings: Settings, clock: Clock) -> Run
         app_token=settings.app_token,
         http_port=options.http_port,
         http_host=options.http_host,
+        health=health,
     )
     try:
         chat.identity()
@@ -195,22 +282,12 @@ def launch_fleet(options: ServeOptions, settings: Settings, clock: Clock) -> Run
         chat.close()
         engine.dispose()
         raise BotError(str(exc)) from exc
-    fleet = Fleet(
-        options.folder,
-        chat,
-        "slack",
-        engine,
-        clock,
-        describe_owner(clock.now()),
-        templates=options.templates,
-        background=options.background,
-        transform=options.transform,
-        settle_first=engine.dialect.name == "postgresql",
-    )
-    running = RunningFleet(fleet, chat, engine)
+    fleet = Fleet(options.folder, chat, "slack", engine, clock, owner, **fleet_options)
+    running = RunningFleet(fleet, None, engine, chat)
     try:
         fleet.start(options.interval)
-        chat.listen(fleet.router)
+        chat.listen(fleet.router, on_uninstalled=fleet.uninstalled)
+        running.receiver = chat.receiver
     except BaseException:
         running.stop(flush_seconds=0)
         raise

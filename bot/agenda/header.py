@@ -51,6 +51,7 @@ TOP_LEVEL_KEYS = (
     "registration",
     "auto_shift",
     "vote_emoji",
+    "workspace",
     "language",
     "languages",
     "mute",
@@ -534,6 +535,16 @@ def _parse_settings(doc: LDict, header: Header, problems: Problems, hints: Sugge
         emoji = as_text(doc["vote_emoji"]).strip(":")
         if emoji:
             header.settings["vote_emoji"] = emoji
+    if "workspace" in doc:
+        workspace = as_text(doc["workspace"]).strip()
+        if re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}", workspace):
+            header.settings["workspace"] = workspace
+        else:
+            problems.error(
+                "workspace: give the Slack workspace's team id (T0123ABCD) or its domain (example in "
+                "example.slack.com)",
+                doc.line_of("workspace"),
+            )
     if "language" in doc:
         code = as_text(doc["language"]).lower() or "en"
         if code in LANGUAGE_CODES:

@@ -117,6 +117,7 @@ class Settings:
     checkin_before: timedelta = timedelta(minutes=10)  # a speaker not checked in by then is reported
     auto_shift: bool = True
     vote_emoji: str = "+1"
+    workspace: str = ""  # which installation runs it, in OAuth mode (a team id or domain); "" the only one
     language: str = "en"
     languages: tuple[str, ...] = ()  # announcements and thread openings carry each; `language` first
     mute: frozenset[str] = frozenset()

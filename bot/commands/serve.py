@@ -19,7 +19,7 @@ from types import FrameType
 
 from bot.clock import SystemClock
 from bot.commands.common import EXIT_INVALID, EXIT_OK
-from bot.config import load_settings
+from bot.config import load_install_settings, load_settings
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -38,12 +38,17 @@ def run(args: argparse.Namespace) -> int:
     from bot.store.db import StoreUnavailable
 
     settings = load_settings(dotenv=args.env)
-    if not settings.has_slack_credentials:
+    install = load_install_settings(dotenv=args.env)
+    if not settings.has_slack_credentials and not install.enabled:
         print(
-            "webinar-bot: serve needs Slack credentials (SLACK_BOT_TOKEN, and SLACK_APP_TOKEN or --http "
-            "with SLACK_SIGNING_SECRET); `webinar-bot localslack` gives you a local Slack to try it on",
+            "webinar-bot: serve needs Slack credentials: SLACK_BOT_TOKEN for one workspace, or "
+            "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET to be installed in several (OAuth, with --http); "
+            "`webinar-bot localslack` gives you a local Slack to try it on",
             file=sys.stderr,
         )
+        return EXIT_INVALID
+    if install.enabled and not settings.has_slack_credentials and args.http is None:
+        print("webinar-bot: installing in several workspaces (OAuth) needs --http PORT", file=sys.stderr)
         return EXIT_INVALID
     if args.http is None and not settings.app_token:
         print("webinar-bot: Socket Mode needs SLACK_APP_TOKEN; or use --http PORT", file=sys.stderr)
@@ -65,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     tune_interpreter()
     try:
         running = launch_fleet(
-            ServeOptions(args.folder, args.templates, http_port=args.http), settings, clock
+            ServeOptions(args.folder, args.templates, http_port=args.http), settings, clock, install
         )
     except (BotError, StoreUnavailable) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
@@ -74,7 +79,10 @@ def run(args: argparse.Namespace) -> int:
     for state in running.fleet.states():
         what = "runs its cues here" if state.runs_cues else "answers people here"
         log.info("%s: %s", state.file, "; ".join(state.problems) or f"{state.key} ({what})")
-    log.info("serving %s (%s); Ctrl-C stops", args.folder, settings.describe())
+    mode = (
+        install.describe() if install.enabled and not settings.has_slack_credentials else settings.describe()
+    )
+    log.info("serving %s (%s); Ctrl-C stops", args.folder, mode)
     try:
         stop.wait()
     finally:

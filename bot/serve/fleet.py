@@ -23,9 +23,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Protocol
 
 from sqlalchemy import Engine
 
@@ -37,6 +38,7 @@ from bot.chat.message import Message, Text, lines
 from bot.chat.port import ChatError, ChatPort, PostMessage
 from bot.chat.sender import Priority, Sender
 from bot.clock import Clock
+from bot.health import Health
 from bot.i18n.catalogs import Catalogs
 from bot.people.directory import SetupError
 from bot.runtime.schedule import ScheduleSource, webinar_key
@@ -44,10 +46,21 @@ from bot.runtime.webinar import Webinar, build_webinar
 from bot.serve.folder import ScheduleFile, Signature, schedule_files
 from bot.serve.router import Route, Router
 from bot.serve.tagged import TaggedChat
+from bot.store.health import store_health
 from bot.store.lease import SchedulerLease
 from bot.store.replicas import ReplicaRegistry, fair_share
 
 log = logging.getLogger(__name__)
+
+
+class Workspaces(Protocol):
+    """OAuth mode: the workspaces that installed the app, each with its own token."""
+
+    def team_of(self, workspace: str) -> str | None:
+        """The team id a schedule's `workspace:` names ("" when it names none), if installed there."""
+        ...
+
+    def chat_for(self, team: str) -> ChatPort: ...
 
 
 @dataclass
@@ -60,6 +73,8 @@ class Entry:
     webinar: Webinar | None = None
     lease: SchedulerLease | None = None
     problems: list[str] = field(default_factory=list)
+    waiting_for: str | None = None  # the workspace it names, where the app is not installed (yet)
+    team: str = ""
 
     @property
     def runs_cues(self) -> bool:
@@ -80,7 +95,7 @@ class Fleet:
     def __init__(
         self,
         folder: Path,
-        chat: ChatPort,
+        chat: ChatPort | None,
         platform_key: str,
         engine: Engine,
         clock: Clock,
@@ -90,9 +105,12 @@ class Fleet:
         background: bool = True,
         transform: Callable[[Agenda], Agenda] | None = None,
         settle_first: bool = False,
+        workspaces: Workspaces | None = None,
     ) -> None:
-        """`settle_first`: on the first pass only say this replica is alive, so replicas started
-        together see each other before they share the webinars out."""
+        """`chat`: the one workspace's platform; or None with `workspaces` (OAuth mode: each
+        webinar in the workspace its schedule names). `settle_first`: on the first pass only say
+        this replica is alive, so replicas started together see each other before they share the
+        webinars out."""
         self.folder = folder
         self.chat = chat
         self.platform_key = platform_key
@@ -102,9 +120,10 @@ class Fleet:
         self.templates = templates
         self.background = background
         self.transform = transform
+        self.workspaces = workspaces
         self.router = Router(clock)
         self.registry = ReplicaRegistry(engine, owner)
-        self.sender = Sender(chat, clock)  # the fleet's own notes (a refused file)
+        self.sender = Sender(chat, clock) if chat is not None else None  # its own notes (a refused file)
         self.entries: dict[Path, Entry] = {}
         self._settling = settle_first
         self._lock = threading.RLock()
@@ -114,7 +133,7 @@ class Fleet:
     # -- the loop ---------------------------------------------------------------------------------
 
     def start(self, interval: float = 2.0) -> None:
-        if self.background:
+        if self.background and self.sender is not None:
             self.sender.start()
         self.scan()
         if self.background:
@@ -139,7 +158,7 @@ class Fleet:
                 self._close(entry, flush_seconds)
             self.entries.clear()
         self.registry.leave()
-        if self.background:
+        if self.background and self.sender is not None:
             self.sender.stop(flush_seconds)
 
     def crash(self) -> None:
@@ -153,11 +172,12 @@ class Fleet:
                     entry.lease.release()  # what the OS or the database does for a dead process
             self.entries.clear()
         self.registry.abandon()
-        self.sender.abandon()
+        if self.sender is not None:
+            self.sender.abandon()
 
     def tick(self) -> int:
         """Run what is due in every webinar and send what is queued (tests, background=False)."""
-        done = self.sender.drain()
+        done = self.sender.drain() if self.sender is not None else 0
         for webinar in self.webinars():
             done += webinar.tick() if webinar.cue_parts else webinar.sender.drain()
         return done
@@ -186,7 +206,8 @@ class Fleet:
         for path, file in files.items():
             entry = self.entries.get(path)
             signature = file.signature()
-            if entry is None or (entry.webinar is None and entry.signature != signature):
+            waiting = entry is not None and entry.waiting_for is not None
+            if entry is None or (entry.webinar is None and (entry.signature != signature or waiting)):
                 self.entries[path] = self._open(file, signature)
             elif entry.signature != signature:
                 entry.signature = signature
@@ -207,9 +228,25 @@ class Fleet:
             log.error("serve: %s refused: %s", file.path.name, entry.problems[0])
             return entry
         entry.key = key
+        chat = self.chat
+        if self.workspaces is not None:
+            workspace = agenda.settings.workspace
+            team = self.workspaces.team_of(workspace)
+            if team is None:
+                entry.waiting_for = workspace
+                entry.problems = [
+                    f"the app is not installed in the workspace {workspace!r} yet"
+                    if workspace
+                    else "say which workspace runs it (`workspace:` in the schedule): the app is installed "
+                    "in several, or in none yet"
+                ]
+                return entry
+            entry.team = team
+            chat = self.workspaces.chat_for(team)
+        assert chat is not None
         try:
             webinar = build_webinar(
-                agenda, source, TaggedChat(self.chat, key), self.platform_key, self.engine, self.clock
+                agenda, source, TaggedChat(chat, key), self.platform_key, self.engine, self.clock
             )
         except (SetupError, ChatError) as exc:
             entry.problems = [str(exc)]
@@ -220,7 +257,8 @@ class Fleet:
         entry.lease = SchedulerLease(self.engine, key, self.owner)
         conversations = frozenset(webinar.directory.resolution.channels.values())
         readers = webinar.commands.readers
-        self.router.add(Route(key, webinar.inbox, conversations, self._window(webinar), readers.words))
+        window = self._window(webinar)
+        self.router.add(Route(key, webinar.inbox, conversations, window, readers.words, entry.team))
         log.info("serve: %s opened (%s)", file.path.name, key)
         return entry
 
@@ -240,7 +278,7 @@ class Fleet:
             "\n".join(entry.problems),
         )
         found = self._backstage_of(entry.file)
-        if found is None:
+        if found is None or self.sender is None:
             return
         backstage, language = found
         w = Catalogs().words(language)
@@ -254,7 +292,7 @@ class Fleet:
     def _backstage_of(self, file: ScheduleFile) -> tuple[str, str] | None:
         """The backstage a broken YAML schedule names, if the chat platform knows it, and the
         schedule's language."""
-        if file.path.suffix.lower() not in (".yaml", ".yml"):
+        if file.path.suffix.lower() not in (".yaml", ".yml") or self.chat is None:
             return None
         try:
             header, _ = read_defaults(file.path)
@@ -265,6 +303,18 @@ class Fleet:
             return None
         language = str(header.settings.get("language") or "en")
         return (found.id, language) if found is not None else None
+
+    def uninstalled(self, team: str) -> None:
+        """The app was uninstalled from a workspace (or its token revoked): its webinars stop, and
+        start again if it is installed again."""
+        with self._lock:
+            for entry in self.entries.values():
+                if entry.webinar is not None and entry.team == team:
+                    log.warning("serve: %s stops: the app was uninstalled from workspace %s", entry.key, team)
+                    self._close(entry, flush_seconds=0)
+                    entry.webinar, entry.lease = None, None
+                    entry.waiting_for = team
+                    entry.problems = [f"the app was uninstalled from the workspace {team}"]
 
     def _close(self, entry: Entry, flush_seconds: float = 5.0) -> None:
         self.router.remove(entry.key)
@@ -315,6 +365,14 @@ class Fleet:
         log.info("serve: handed over the cues of %s", entry.key)
 
     # -- what it runs -----------------------------------------------------------------------------
+
+    def health(self) -> Health:
+        """For `/healthz`: the database answers; how many webinars' cues run here (none is healthy:
+        another replica may run them all)."""
+        database = store_health(self.engine, [])()
+        with self._lock:
+            held = sum(1 for e in self.entries.values() if e.runs_cues)
+        return replace(database, leases=held)
 
     def webinars(self) -> list[Webinar]:
         with self._lock:

@@ -54,6 +54,7 @@ class Route:
     conversations: frozenset[str]
     window: Callable[[], tuple[datetime, datetime]]  # where it stands in time (start, end), now
     words: Callable[[str], Words]  # a person's words, for the router's own replies
+    workspace: str = ""  # the team id of its workspace (OAuth mode); "" with one workspace
 
 
 def distance(window: tuple[datetime, datetime], now: datetime) -> timedelta:
@@ -83,9 +84,18 @@ class Router:
         with self._lock:
             return sorted(self._routes)
 
-    def receive(self, event: Inbound) -> Reply | None:
+    def for_workspace(self, team: str) -> Inbox | None:
+        """The inbox of one workspace (OAuth mode): only its own webinars can be chosen, whatever a
+        payload claims (a forged tag, another workspace's channel id); None where none runs."""
         with self._lock:
-            routes = dict(self._routes)
+            if not any(r.workspace == team for r in self._routes.values()):
+                return None
+        return _WorkspaceInbox(self, team)
+
+    def receive(self, event: Inbound, workspace: str | None = None) -> Reply | None:
+        """`workspace`: the team the platform says the event came from (None: one workspace)."""
+        with self._lock:
+            routes = {k: r for k, r in self._routes.items() if workspace is None or r.workspace == workspace}
         if not routes:
             return None
         route, event_for_it = self._choose(routes, event)
@@ -149,6 +159,15 @@ class Router:
                 )
             )
         )
+
+
+class _WorkspaceInbox:
+    def __init__(self, router: Router, team: str) -> None:
+        self.router = router
+        self.team = team
+
+    def receive(self, event: Inbound) -> Reply | None:
+        return self.router.receive(event, workspace=self.team)
 
 
 def conversation_of(event: Inbound) -> str | None:

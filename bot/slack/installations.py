@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, select
@@ -89,6 +90,21 @@ class Installations:
     def clients(self, team_id: str) -> TeamClients:
         """The `ClientSource` of one workspace, for `SlackChat.for_team`."""
         return TeamClients(self, team_id)
+
+    def team_of(self, workspace: str) -> str | None:
+        """The installed workspace a schedule's `workspace:` names: its team id, or its domain (the
+        `example` of example.slack.com, asked of Slack with each installation's token); None when
+        the app is not installed there."""
+        if self.find(workspace) is not None:
+            return workspace
+        for installed in self:
+            try:
+                url = str(self.client_for(installed.team_id).auth_test().get("url") or "")
+            except SlackApiError:
+                continue
+            if url.split("//", 1)[-1].split(".", 1)[0].lower() == workspace.lower():
+                return installed.team_id
+        return None
 
     def require(self, team_id: str) -> Installed:
         """The workspace's installation; NotInstalled (a permanent ChatError) when there is none."""

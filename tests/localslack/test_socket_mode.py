@@ -53,7 +53,10 @@ def test_bolt_connects_over_plain_ws_and_is_greeted_with_hello(
     slack: LocalSlack, socket_mode: SocketModeHandler
 ) -> None:
     assert slack.sockets.connection_count == 1
-    hello = [e for e in slack.transcript.entries() if e.kind == "socket" and e.name == "hello"]
+    # The greeting is recorded just after the connection counts: under load, a moment later.
+    hello = slack.wait_for(
+        lambda: [e for e in slack.transcript.entries() if e.kind == "socket" and e.name == "hello"] or None
+    )
     assert len(hello) == 1 and hello[0].ok
 
 

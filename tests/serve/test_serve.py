@@ -126,3 +126,20 @@ def test_a_button_in_a_direct_message_reaches_the_webinar_that_sent_it(fleet_har
     serve.fleet.tick()
     c = next(w for w in serve.fleet.webinars() if w.key == KEYS["c.yaml"])
     assert "mote" in c.people.state().checked_in
+
+
+def test_healthz_says_the_database_answers_and_how_many_webinars_run_their_cues_here(
+    fleet_harness: FleetHarness,
+) -> None:
+    import json
+    import urllib.request
+
+    h = fleet_harness
+    h.write("a.yaml", "b.yaml")
+    serve = h.start()
+    assert serve.chat.receiver is not None
+    port = serve.chat.receiver.port  # type: ignore[attr-defined]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as answer:
+        assert answer.status == 200
+        health = json.loads(answer.read())
+    assert health["ok"] is True and health["database"] is True and health["leases"] == 2

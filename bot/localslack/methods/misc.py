@@ -17,7 +17,7 @@ def api_test(ctx: ApiContext, args: Args) -> dict[str, Any]:
 
 def auth_test(ctx: ApiContext, args: Args) -> dict[str, Any]:
     return {
-        "url": ctx.ws.base_url,
+        "url": f"https://{ctx.ws.team.domain}.slack.com/",  # as Slack answers: the workspace's own URL
         "team": ctx.ws.team.name,
         "user": ctx.ws.bot.name,
         "team_id": ctx.ws.team.id,
