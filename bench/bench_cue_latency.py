@@ -131,6 +131,8 @@ def parent(args: argparse.Namespace) -> None:
         seen = receipts(slack.transcript)
     speed = args.speed
     raw: list[float] = []
+    slowest: list[tuple[float, str, int]] = []
+    due_together = {at: sum(1 for c in cues if c.at == at) for at in {c.at for c in cues}}
     duplicated = missing = 0
     for cue in cues:
         times = seen.get(cue.id, [])
@@ -139,6 +141,7 @@ def parent(args: argparse.Namespace) -> None:
             continue
         duplicated += len(times) > 1
         raw.append((times[0] - cue.at).total_seconds() / speed * 1000)
+        slowest.append((raw[-1], cue.id, due_together[cue.at]))
     own = overhead["p50_ms"]
     net = [max(value - own, 0.0) for value in raw]
     on_time = sum(1 for value in raw if value <= 1000 / speed)
@@ -151,6 +154,8 @@ def parent(args: argparse.Namespace) -> None:
     )
     print(f"  raw: p50 {statistics.median(raw):.2f}  p99 {percentile(raw, 0.99):.2f}  max {max(raw):.2f}")
     print(f"  posted within one agenda second ({1000 / speed:.1f} ms): {on_time} of {len(raw)}")
+    for latency, cue_id, together in sorted(slowest, reverse=True)[:5]:
+        print(f"  slowest: {latency:6.2f} ms raw, one of {together} cues due at that instant: {cue_id[:70]}")
     print(f"bot process peak RSS: {rss:.1f} MB   (target < 120 MB)")
 
 
