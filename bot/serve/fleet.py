@@ -47,7 +47,7 @@ from bot.serve.folder import ScheduleFile, Signature, schedule_files
 from bot.serve.router import Route, Router
 from bot.serve.tagged import TaggedChat
 from bot.store.health import store_health
-from bot.store.lease import SchedulerLease
+from bot.store.lease import LockSession, SchedulerLease
 from bot.store.replicas import ReplicaRegistry, fair_share
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,9 @@ class Fleet:
         self.transform = transform
         self.workspaces = workspaces
         self.router = Router(clock)
-        self.registry = ReplicaRegistry(engine, owner)
+        # One PostgreSQL session holds every lease of this process (a connection each would not scale).
+        self.locks = LockSession(engine) if engine.dialect.name == "postgresql" else None
+        self.registry = ReplicaRegistry(engine, owner, self.locks)
         self.sender = Sender(chat, clock) if chat is not None else None  # its own notes (a refused file)
         self.entries: dict[Path, Entry] = {}
         self._settling = settle_first
@@ -158,6 +160,8 @@ class Fleet:
                 self._close(entry, flush_seconds)
             self.entries.clear()
         self.registry.leave()
+        if self.locks is not None:
+            self.locks.close()
         if self.background and self.sender is not None:
             self.sender.stop(flush_seconds)
 
@@ -172,6 +176,8 @@ class Fleet:
                     entry.lease.release()  # what the OS or the database does for a dead process
             self.entries.clear()
         self.registry.abandon()
+        if self.locks is not None:
+            self.locks.close()  # as the server does when a process dies: its session, and its locks, go
         if self.sender is not None:
             self.sender.abandon()
 
@@ -254,7 +260,7 @@ class Fleet:
             return entry
         webinar.answer_people(self.background)
         entry.webinar = webinar
-        entry.lease = SchedulerLease(self.engine, key, self.owner)
+        entry.lease = SchedulerLease(self.engine, key, self.owner, self.locks)
         conversations = frozenset(webinar.directory.resolution.channels.values())
         readers = webinar.commands.readers
         window = self._window(webinar)

@@ -17,6 +17,7 @@ The `leases` table records who holds each lease, so a refused bot can say who is
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import math
@@ -179,6 +180,134 @@ class _AdvisoryLock:
             return False
 
 
+class LockSession:
+    """One PostgreSQL session that holds many advisory locks: the leases of a `serve` process.
+
+    A lease on a session of its own costs a server connection; a replica running a hundred webinars
+    would need a hundred (PostgreSQL allows 100 by default). Here all of a process's leases share one
+    session, which dies with the process like any other: its locks go with it. Calls are serialised
+    (a connection is not for sharing between threads). If the session is lost (the database
+    restarted, the network dropped), every lease on it reports itself lost, and the next `try_lock`
+    opens a new session.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._conn: Connection | None = None
+        self._mutex = threading.Lock()
+        self._held: set[int] = set()
+
+    def _connection(self) -> Connection:
+        if self._conn is None:
+            try:
+                conn = self.engine.connect()
+            except (OperationalError, DBAPIError) as exc:
+                raise StoreUnavailable(describe_error(self.engine.url, exc)) from exc
+            conn.detach()  # out of the pool: closing it ends the session, and its locks
+            self._conn = conn
+            self._held.clear()
+        return self._conn
+
+    def _lost(self) -> None:
+        conn, self._conn = self._conn, None
+        self._held.clear()
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                conn.invalidate()
+                conn.close()
+
+    def key(self, webinar: str) -> int:
+        with self._mutex:
+            conn = self._connection()
+            schema = conn.execute(text("SELECT current_schema()")).scalar() or ""
+            conn.commit()
+        return int.from_bytes(_digest("webinar-bot lease", schema, webinar)[:8], "big", signed=True)
+
+    def try_lock(self, key: int) -> bool:
+        with self._mutex:
+            if key in self._held:
+                return False  # one holder per process too: session locks would stack
+            try:
+                conn = self._connection()
+                got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar())
+                conn.commit()
+            except DBAPIError:
+                self._lost()
+                return False
+            if got:
+                self._held.add(key)
+            return got
+
+    def unlock(self, key: int) -> None:
+        with self._mutex:
+            if key not in self._held or self._conn is None:
+                return
+            self._held.discard(key)
+            try:
+                self._conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+                self._conn.commit()
+            except DBAPIError:
+                self._lost()
+
+    def holds(self, key: int) -> bool:
+        with self._mutex:
+            if key not in self._held or self._conn is None:
+                return False
+            unsigned = key & 0xFFFFFFFFFFFFFFFF
+            try:
+                held = self._conn.execute(
+                    text(
+                        "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"
+                        " AND pid = pg_backend_pid() AND classid::bigint = :hi AND objid::bigint = :lo"
+                        " AND objsubid = 1)"
+                    ),
+                    {"hi": unsigned >> 32, "lo": unsigned & 0xFFFFFFFF},
+                ).scalar()
+                self._conn.commit()
+            except DBAPIError:
+                self._lost()
+                return False
+            return bool(held)
+
+    def close(self) -> None:
+        with self._mutex:
+            self._lost()
+
+
+class _SharedAdvisoryLock:
+    """PostgreSQL: an advisory lock on the process's `LockSession`."""
+
+    def __init__(self, session: LockSession, webinar: str) -> None:
+        self.session = session
+        self.probe = _AdvisoryLock(session.engine, webinar)  # held_elsewhere: any session but ours
+        self.webinar = webinar
+        self._key: int | None = None
+
+    def _the_key(self) -> int:
+        if self._key is None:
+            self._key = self.session.key(self.webinar)
+        return self._key
+
+    def acquire(self, wait: float) -> bool:
+        retries = math.ceil(max(wait, 0.0) / _POLL_S)
+        pause = threading.Event()  # never set: its timed wait is the pause between retries
+        for attempt in range(retries + 1):
+            if self.session.try_lock(self._the_key()):
+                return True
+            if attempt < retries:
+                pause.wait(_POLL_S)
+        return False
+
+    def release(self) -> None:
+        self.session.unlock(self._the_key())
+
+    def held_elsewhere(self) -> bool:
+        return self.probe.held_elsewhere()
+
+    def still_held(self) -> bool:
+        return self.session.holds(self._the_key())
+
+
 class _FileLock:
     """SQLite file: an exclusive `flock` on a sidecar file beside the database."""
 
@@ -266,7 +395,9 @@ class _RowLock:
 class SchedulerLease:
     """The right to schedule one webinar's cues; at most one holder per database and webinar."""
 
-    def __init__(self, engine: Engine, webinar: str, owner: str) -> None:
+    def __init__(self, engine: Engine, webinar: str, owner: str, session: LockSession | None = None) -> None:
+        """`session`: on PostgreSQL, hold the lock on this shared session (a process with many
+        leases) rather than on a connection of the lease's own."""
         if not webinar:
             raise ValueError("the lease needs a webinar key")
         self.engine = engine
@@ -276,7 +407,9 @@ class SchedulerLease:
         self._held = False
         self._lock: _Lock
         dialect = engine.dialect.name
-        if dialect == "postgresql":
+        if dialect == "postgresql" and session is not None:
+            self._lock = _SharedAdvisoryLock(session, webinar)
+        elif dialect == "postgresql":
             self._lock = _AdvisoryLock(engine, webinar)
         elif dialect == "sqlite" and is_memory_sqlite(engine.url):
             self._lock = _RowLock(engine, webinar, owner, self._token)

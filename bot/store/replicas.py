@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, insert, select, update
 
 from bot.store.db import transaction
-from bot.store.lease import SchedulerLease
+from bot.store.lease import LockSession, SchedulerLease
 from bot.store.tables import replicas
 
 ALIVE_FOR = timedelta(seconds=10)  # a replica not seen this long is gone (its leases are gone already)
@@ -38,14 +38,14 @@ def fair_share(webinars: int, alive: int) -> int:
 
 
 class ReplicaRegistry:
-    def __init__(self, engine: Engine, owner: str) -> None:
+    def __init__(self, engine: Engine, owner: str, session: LockSession | None = None) -> None:
         self.engine = engine
         self.owner = owner
         self.id = uuid.uuid4().hex
         # Only PostgreSQL serves replicas; on SQLite (one process) a presence lock would only leave a
         # lock file behind per run.
         self.shared = engine.dialect.name == "postgresql"
-        self.presence = SchedulerLease(engine, presence_key(self.id), owner) if self.shared else None
+        self.presence = SchedulerLease(engine, presence_key(self.id), owner, session) if self.shared else None
 
     def seen(self, now: datetime, webinars: int) -> None:
         """This replica is alive now, running the cues of `webinars` webinars."""

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
+import os
+
+import pytest
+
 from bot.serve.tagged import untag
 from serve.harness import KEYS, FleetHarness, cest
 
@@ -143,3 +148,23 @@ def test_healthz_says_the_database_answers_and_how_many_webinars_run_their_cues_
         assert answer.status == 200
         health = json.loads(answer.read())
     assert health["ok"] is True and health["database"] is True and health["leases"] == 2
+
+
+def test_status_prints_every_webinar_where_it_stands_its_next_cue_and_who_runs_it(
+    fleet_harness: FleetHarness, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.commands import status
+
+    h = fleet_harness
+    h.write("a.yaml", "b.yaml")
+    serve = h.start()
+    h.step([serve], cest("14:31"))
+    args = argparse.Namespace(db=h.database_url, env=None)
+    assert status.run(args) == 0
+    out = capsys.readouterr().out
+    for key in (KEYS["a.yaml"], KEYS["b.yaml"]):
+        assert f"{key}: Webinar" in out
+    assert "cues posted" in out and "next:" in out and f"pid {os.getpid()}" in out
+    serve.stop()
+    assert status.run(args) == 0
+    assert "nobody (no bot holds its lease now)" in capsys.readouterr().out

@@ -141,3 +141,40 @@ def test_sqlite_lock_is_a_sidecar_of_the_database_file(tmp_path: Path) -> None:
 
 def test_describe_owner_says_who_and_since_when() -> None:
     assert describe_owner(NOW, host="studio", pid=1234) == "studio pid 1234 since 2018-10-23 12:02 UTC"
+
+
+@pytest.mark.postgres
+def test_a_process_holds_many_leases_on_one_postgresql_session_and_loses_them_with_it(
+    store_url: str, open_engine: Callable[[], Engine]
+) -> None:
+    from bot.store.lease import LockSession
+
+    if not store_url.startswith("postgresql"):
+        pytest.skip("a shared lock session is PostgreSQL's")
+    engine, other = open_engine(), open_engine()
+    session = LockSession(engine)
+    mine = [SchedulerLease(engine, f"webinar-{n}", "replica 1", session) for n in range(20)]
+    assert all(lease.acquire() for lease in mine)
+    assert all(lease.still_held() for lease in mine)
+    # One session, not twenty connections: the server sees this process's locks on one backend.
+    keys = [session.key(f"webinar-{n}") & 0xFFFFFFFFFFFFFFFF for n in range(20)]
+    with engine.connect() as conn:
+        backends = {
+            pid
+            for pid, hi, lo in conn.exec_driver_sql(
+                "SELECT pid, classid::bigint, objid::bigint FROM pg_locks"
+                " WHERE locktype = 'advisory' AND granted"
+            ).all()
+            if (hi << 32) | lo in keys
+        }
+    assert len(backends) == 1
+    twin = SchedulerLease(engine, "webinar-3", "replica 1 again", session)
+    assert not twin.acquire()  # one holder per process too
+    elsewhere = SchedulerLease(other, "webinar-3", "replica 2")
+    assert not elsewhere.acquire() and elsewhere.holder() == "replica 1"
+    mine[3].release()
+    assert elsewhere.acquire()
+    elsewhere.release()
+    session.close()  # as when the process dies: every lease on the session goes
+    assert not any(lease.still_held() for lease in mine)
+    assert SchedulerLease(other, "webinar-7", "replica 2").acquire()
