@@ -248,3 +248,15 @@ speaker_answers = Table(
     Column("answered_at", UtcDateTime()),
     Column("checked_in_at", UtcDateTime()),
 )
+
+# -- platforms ----------------------------------------------------------------------------------
+
+# Where a Matrix account's sync stopped (`next_batch`), saved after the events before it were handed
+# to the bot: a restart resumes there, so nothing seen before is processed twice and nothing is missed.
+sync_positions = Table(
+    "sync_positions",
+    metadata,
+    Column("account", String(255), primary_key=True),
+    Column("position", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
