@@ -47,6 +47,7 @@ from nio import (
     RoomCreateResponse,
     RoomGetEventResponse,
     RoomGetStateEventResponse,
+    RoomGetStateResponse,
     RoomMessagesResponse,
     RoomPreset,
     RoomResolveAliasResponse,
@@ -116,6 +117,8 @@ HINTS = {
     "M_TOO_LARGE": "the message is too large",
 }
 TRANSPORT_ERRORS = (ClientError, asyncio.TimeoutError, TimeoutError, OSError)
+MODERATOR_LEVEL = 50  # Matrix's own word for a room's moderators
+OLD_ROOM_VERSIONS = {str(n) for n in range(1, 12)}  # creators listed in power levels like anyone
 REMEMBERED = 50_000  # own event ids and handled event ids kept in memory
 
 
@@ -308,7 +311,27 @@ class MatrixChat:
         return {}  # no directory by e-mail on Matrix for a bot (see find_person)
 
     def group_members(self, ref: str) -> list[str] | None:
-        return None  # Matrix has no user groups
+        """Matrix has no user groups; a room stands for its moderators: the members with a power
+        level of 50 or more (`moderators: ["#sp-webinar-backstage:example.org"]`)."""
+        wanted = ref.strip()
+        if not wanted.startswith(("#", "!")) or ":" not in wanted:
+            return None
+        found = self.find_conversation(wanted)
+        if found is None:
+            raise ChatError(f"no room {wanted}")
+        answer = self._call(self.client.room_get_state(found.id))
+        events = self._ok(answer, RoomGetStateResponse).events
+        state = {str(e.get("type")): e for e in events if isinstance(e, dict) and e.get("state_key") == ""}
+        users = (state.get("m.room.power_levels") or {}).get("content", {}).get("users") or {}
+        moderators = {
+            str(u) for u, level in users.items() if isinstance(level, int) and level >= MODERATOR_LEVEL
+        }
+        create = state.get("m.room.create") or {}
+        if str(create.get("content", {}).get("room_version", "1")) not in OLD_ROOM_VERSIONS:
+            # From room version 12 on, a room's creators outrank every power level and are not listed.
+            moderators.add(str(create.get("sender")))
+            moderators.update(str(u) for u in create.get("content", {}).get("additional_creators") or [])
+        return sorted(moderators)
 
     def direct_conversation(self, person: str) -> str:
         """The direct room with a person: one listed in the bot's `m.direct` that the bot is in, or
@@ -504,6 +527,20 @@ class MatrixChat:
 
     # -- receiving --------------------------------------------------------------------------------
 
+    def _is_bots(self, room: str, event: str) -> bool:
+        """Whether an event is one of the bot's own: posted by this process, or (after a restart)
+        as the homeserver says."""
+        if event in self._own:
+            return True
+        try:
+            answer = self._call(self.client.room_get_event(room, event))
+        except ChatError:
+            return False
+        if isinstance(answer, RoomGetEventResponse) and answer.event.source.get("sender") == self.user_id:
+            self._own.add(event)
+            return True
+        return False
+
     def handled(self, event_id: str) -> bool:
         """Whether an event has been handed to the inbox (and answered): how a rehearsal or a test
         knows the bot has seen what a person just did."""
@@ -513,7 +550,7 @@ class MatrixChat:
         """Start receiving. On a first start (no stored position) one sync is made now, before this
         returns, and its backlog is not processed: everything after it is, in order."""
         identity = self.identity()
-        translate = Translator(identity.person, self.clock.now, lambda room, event: event in self._own)
+        translate = Translator(identity.person, self.clock.now, self._is_bots)
         since = self.positions.load(self.user_id) if self.positions is not None else None
         if since is None:
             first = self._ok(

@@ -28,12 +28,12 @@ from bot.chat.message import (
     Strong,
     Text,
     Time,
-    plain,
 )
 
 KEY_FIELD = "org.webinar_bot.key"  # the key of a keyed post (a cue id): how a post is found again
 ACTIONS_FIELD = "org.webinar_bot.actions"
-BODY_LIMIT = 40_000  # Synapse refuses events over 65,536 bytes: body and HTML together stay inside
+EVENT_BUDGET = 56_000  # bytes of body and HTML together: Synapse refuses events over 65,536 bytes
+CUT_NOTE = "… (cut: too long for one Matrix message)"
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
 EMOJI = {
     "+1": "👍",
@@ -171,32 +171,30 @@ def content(message: Message, msgtype: str = "m.text") -> dict[str, Any]:
         _write(message.context, out)
         out.html.append("</small>")
     body, formatted = "".join(out.body), "".join(out.html)
-    if len(body) > BODY_LIMIT or len(formatted) > BODY_LIMIT:
-        note = "… (cut: too long for one Matrix message)"
-        whole = plain(message.text)
-        body = whole[:BODY_LIMIT] + note
-        formatted = _escape(whole[: BODY_LIMIT // 2]) + note
+    html_too = len(body.encode()) + len(formatted.encode()) <= EVENT_BUDGET
+    if len(body.encode()) > EVENT_BUDGET:
+        room = EVENT_BUDGET - len(CUT_NOTE.encode())
+        body = body.encode()[:room].decode(errors="ignore") + CUT_NOTE
     written: dict[str, Any] = {
         "msgtype": msgtype,
         "body": body,
-        "format": "org.matrix.custom.html",
-        "formatted_body": formatted,
         "m.mentions": {"user_ids": sorted(set(out.mentions))} if out.mentions else {},
     }
+    if html_too:  # a very long message goes as plain text: its HTML (escaped) could be five times longer
+        written |= {"format": "org.matrix.custom.html", "formatted_body": formatted}
     if actions:
         written[ACTIONS_FIELD] = actions
     return written
 
 
 def replacement(original: str, message: Message) -> dict[str, Any]:
-    """An edit (`m.replace`) of the bot's message `original`: the new content, and a fallback for
-    clients without edits. The edit itself mentions nobody (a changed panel pings no one again)."""
+    """An edit (`m.replace`) of the bot's message `original`: the new content, and a short fallback
+    for clients without edits. The edit itself mentions nobody (a changed panel pings no one again)."""
     new = content(message)
+    fallback = new["body"] if len(new["body"]) <= 2_000 else new["body"][:2_000] + "…"
     return {
         "msgtype": new["msgtype"],
-        "body": "* " + new["body"],
-        "format": "org.matrix.custom.html",
-        "formatted_body": "* " + new["formatted_body"],
+        "body": "* " + fallback,
         "m.new_content": new,
         "m.mentions": {},
         "m.relates_to": {"rel_type": "m.replace", "event_id": original},

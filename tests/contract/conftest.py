@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from e2e.fixtures import clock, harness, slack
 from e2e.harness import Harness
-from matrix.fixtures import MatrixWorld, matrix_world, synapse
+from matrix.fixtures import MatrixWorld
 
 from contract.platform import Platform
 from contract.slack_platform import SlackPlatform
 
-__all__ = ["clock", "harness", "matrix_world", "platform", "slack", "synapse"]
+__all__ = ["clock", "harness", "platform", "slack"]
 PLATFORMS = ["slack", "matrix"]
 
 
