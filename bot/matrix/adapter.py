@@ -80,7 +80,7 @@ from bot.chat.port import (
 )
 from bot.clock import Clock
 from bot.matrix.events import Translator
-from bot.matrix.loop import LoopThread
+from bot.matrix.loop import LoopClosed, LoopThread
 from bot.matrix.writer import KEY_FIELD, content, emoji_char, in_thread, reaction, replacement
 from bot.store.sync_position import SyncPositionStore
 
@@ -88,6 +88,7 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 REQUEST_TIMEOUT = 30.0
+WRITE_GRACE = 10.0  # seconds writes still work after close(): a stopping webinar flushes within 5
 POLL_MS = 10_000  # a sync waits this long for news before it answers empty
 HISTORY_PAGES = 5  # pages of 100 events looked through for an earlier attempt of a keyed post
 TIMELINE_TYPES = ["m.room.message", "m.reaction", "m.room.redaction"]
@@ -220,6 +221,8 @@ class MatrixChat:
         """A client call on the loop thread; a transport failure is a ChatError (ambiguous for a write)."""
         try:
             return self._loop.run(coroutine, REQUEST_TIMEOUT + 5)
+        except LoopClosed as exc:
+            raise ChatError("the Matrix client is closed", transient=True) from exc
         except TRANSPORT_ERRORS as exc:
             reason = f"cannot reach the homeserver ({exc.__class__.__name__})"
             raise ChatError(reason, ambiguous=write, transient=True) from exc
@@ -650,6 +653,8 @@ class MatrixChat:
                 self.clock.sleep(exc.retry_after)
 
     def close(self) -> None:
+        """Stop receiving now; writes still go out for a short while (the webinar flushes its last
+        ones after this), then the client lets go of its connections and its loop stops."""
         if self._stopping.is_set():
             return
         self._stopping.set()
@@ -658,8 +663,12 @@ class MatrixChat:
         self._queue.put(None)
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join(timeout=10)
+        if self._loop.running:
+            self._loop.spawn(self._release(WRITE_GRACE))
+
+    async def _release(self, after: float) -> None:
+        await asyncio.sleep(after)
         try:
-            self._loop.run(self.client.close(), 10)
-        except Exception:
-            log.debug("closing the Matrix client failed", exc_info=True)
-        self._loop.stop()
+            await self.client.close()
+        finally:
+            self._loop.stop_soon()

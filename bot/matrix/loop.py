@@ -15,6 +15,10 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
+class LoopClosed(RuntimeError):
+    """A call handed to a loop that has stopped."""
+
+
 class LoopThread:
     def __init__(self, name: str) -> None:
         self.loop = asyncio.new_event_loop()
@@ -23,10 +27,21 @@ class LoopThread:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.loop.run_forever()
+        try:
+            self.loop.run_forever()
+        finally:
+            self.loop.close()
+
+    @property
+    def running(self) -> bool:
+        return self._thread.is_alive() and not self.loop.is_closed()
 
     def run(self, coroutine: Coroutine[Any, Any, T], timeout: float) -> T:
-        """The coroutine's result; TimeoutError when it takes longer than `timeout` (it is cancelled)."""
+        """The coroutine's result; TimeoutError when it takes longer than `timeout` (it is cancelled),
+        LoopClosed when the loop has stopped."""
+        if not self.running:
+            coroutine.close()
+            raise LoopClosed("the event loop has stopped")
         future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
         try:
             return future.result(timeout)
@@ -34,13 +49,15 @@ class LoopThread:
             future.cancel()
             raise TimeoutError(f"no answer within {timeout:.0f} s") from None
 
+    def stop_soon(self) -> None:
+        """Stop the loop once the current callbacks have run (from any thread, the loop's own too)."""
+        if self.running:
+            self.loop.call_soon_threadsafe(self.loop.stop)
+
     def spawn(self, coroutine: Coroutine[Any, Any, T]) -> concurrent.futures.Future[T]:
         return asyncio.run_coroutine_threadsafe(coroutine, self.loop)
 
     def stop(self) -> None:
-        if self.loop.is_closed():
-            return
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=10)
-        if not self._thread.is_alive():
-            self.loop.close()
+        self.stop_soon()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout=10)

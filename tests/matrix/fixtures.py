@@ -3,7 +3,7 @@
 One homeserver per session (it starts in a few seconds): the speakers of the seed webinar and a
 crowd of participants are registered by shared secret; the moderator (ortiz) creates the three rooms
 under the aliases the schedule names (`#sp-webinar:localhost`, ...), announcements and questions
-public, backstage invite-only; everyone joins the public ones. Each test gets a bot account of its
+public, backstage invite-only; the participants join the public ones. Each test gets a bot account of its
 own (registered, exempted from the message rate limit as an operator would, invited to backstage),
 so one test's posts, direct rooms and transaction ids never meet another's. Where Synapse cannot
 start, everything that needs it is skipped, saying why.
@@ -24,7 +24,7 @@ from bot.matrix.homeserver import Account, LocalSynapse, SynapseUnavailable
 
 from support import SEED_WEBINAR
 
-PARTICIPANTS = [f"participant{n:02d}" for n in range(1, 13)]
+PARTICIPANTS = [f"participant{n:02d}" for n in range(1, 11)]  # Synapse lets 10 join a room at once
 ROOMS = {
     "announcements": "sp-webinar",
     "questions": "sp-webinar-questions",
@@ -81,8 +81,7 @@ def matrix_world(synapse: LocalSynapse) -> MatrixWorld:
         audience: moderator.create_room(alias, public=audience != "backstage")
         for audience, alias in ROOMS.items()
     }
-    for key, person in people.items():
-        if key != MODERATOR:
-            person.join(rooms["announcements"])
-            person.join(rooms["questions"])
+    for key in PARTICIPANTS:  # speakers hear from the bot in their direct rooms
+        people[key].join(rooms["announcements"])
+        people[key].join(rooms["questions"])
     return MatrixWorld(synapse, admin, people, rooms)

@@ -1,0 +1,55 @@
+"""The seed webinar on Synapse, beyond the contract: hostile questions and who may steer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from contract.matrix_platform import MatrixPlatform
+from e2e.harness import cest
+from matrix.fixtures import MatrixWorld
+
+from bot.matrix.writer import KEY_FIELD
+
+HOSTILE = '@room <a href="https://evil.example">click</a> <script>alert(1)</script> '
+
+
+def test_a_huge_hostile_question_is_stored_and_shown_literally_and_pings_nobody(
+    matrix_world: MatrixWorld, tmp_path: Path
+) -> None:
+    platform = MatrixPlatform(matrix_world, tmp_path)
+    try:
+        bot = platform.start_bot()
+        platform.run_until(bot, cest("14:11"))
+        questions = platform.room("questions")
+        text = (HOSTILE + "x" * 40_001)[:40_001]
+        asker = platform.person("participant04")
+        asker.says(questions, text)
+        bot.tick()
+        assert [q.text for q in bot.webinar.questions.all()] == [text]  # stored whole, as typed
+        events = platform.bot_user.events(questions, sender=platform.bot_user.id)
+        copy = next(e for e in events if HOSTILE.strip() in e["content"].get("body", ""))
+        assert copy["content"]["m.mentions"] in (
+            {},
+            {"user_ids": [asker.id]},
+        )  # never @room, never a stranger
+        assert "<script>" not in copy["content"]["formatted_body"]
+        assert "&lt;script&gt;" in copy["content"]["formatted_body"]
+        assert KEY_FIELD not in copy["content"] or copy["content"][KEY_FIELD]
+    finally:
+        platform.stop()
+
+
+def test_only_a_moderator_may_move_the_webinar_on(matrix_world: MatrixWorld, tmp_path: Path) -> None:
+    platform = MatrixPlatform(matrix_world, tmp_path)
+    try:
+        bot = platform.start_bot()
+        platform.run_until(bot, cest("14:05"))
+        refused = platform.person("participant03").command(platform.room("questions"), "webinar", "next")
+        assert "only the webinar's moderators" in refused
+        untouched = type(bot.webinar.session.state.adjustments)()
+        assert bot.webinar.session.state.adjustments == untouched
+        allowed = platform.person("ortiz").command(platform.room("backstage"), "webinar", "next")
+        assert allowed and "only the webinar's moderators" not in allowed
+        assert bot.webinar.session.state.adjustments != untouched
+    finally:
+        platform.stop()
