@@ -577,6 +577,11 @@ class MatrixChat:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
                 continue
+            except Exception:  # a bug or an answer the client cannot read: say so, keep listening
+                log.exception("a sync failed; trying again from the last position")
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+                continue
             if not isinstance(answer, SyncResponse):
                 wait = getattr(answer, "retry_after_ms", None)
                 await asyncio.sleep((wait / 1000) if wait else delay)
