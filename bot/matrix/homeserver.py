@@ -139,7 +139,7 @@ class LocalSynapse:
                 tail = (self.directory / "synapse.stderr").read_text(errors="replace")[-800:]
                 raise SynapseUnavailable(f"synapse exited with {self._process.returncode}: {tail}")
             try:
-                self._request("GET", "/_matrix/client/versions")
+                self.request("GET", "/_matrix/client/versions")
                 return self
             except (OSError, urllib.error.URLError):
                 time.sleep(0.1)
@@ -167,11 +167,12 @@ class LocalSynapse:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
-    # -- the admin API -------------------------------------------------------------------------------
+    # -- the client and admin APIs -------------------------------------------------------------------
 
-    def _request(
+    def request(
         self, method: str, path: str, body: dict[str, Any] | None = None, token: str = ""
     ) -> dict[str, Any]:
+        """One JSON request to this homeserver (with `token`, as that account); HTTPError if refused."""
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(self.url + path, data=data, method=method)
         request.add_header("Content-Type", "application/json")
@@ -184,13 +185,13 @@ class LocalSynapse:
     def register(self, localpart: str, displayname: str = "", admin: bool = False) -> Account:
         """A new account, by shared secret (Synapse's admin registration: HMAC-SHA1 over a nonce)."""
         password = os.urandom(12).hex()
-        nonce = str(self._request("GET", "/_synapse/admin/v1/register")["nonce"])
+        nonce = str(self.request("GET", "/_synapse/admin/v1/register")["nonce"])
         mac = hmac.new(self.shared_secret.encode(), digestmod=hashlib.sha1)
         for part in (nonce, localpart, password):
             mac.update(part.encode())
             mac.update(b"\x00")
         mac.update(b"admin" if admin else b"notadmin")
-        answer = self._request(
+        answer = self.request(
             "POST",
             "/_synapse/admin/v1/register",
             {
@@ -210,9 +211,57 @@ class LocalSynapse:
         """What an operator does for a bot account: no message rate limit for it (everyone else keeps
         the shipped limits)."""
         quoted = urllib.parse.quote(user_id)
-        self._request(
+        self.request(
             "POST",
             f"/_synapse/admin/v1/users/{quoted}/override_ratelimit",
             {"messages_per_second": 0, "burst_count": 0},
             token=admin.access_token,
         )
+
+    def create_room(self, owner: Account, alias: str, public: bool, invite: list[str]) -> str:
+        """A room under `#alias:server`, made by `owner` (its creator: a moderator there)."""
+        answer = self.request(
+            "POST",
+            "/_matrix/client/v3/createRoom",
+            {
+                "preset": "public_chat" if public else "private_chat",
+                "room_alias_name": alias,
+                "name": alias,
+                "invite": invite,
+            },
+            token=owner.access_token,
+        )
+        return str(answer["room_id"])
+
+    def keyed_posts(self, account: Account, rooms: list[str], key_field: str) -> dict[str, list[int]]:
+        """When (ms since the epoch, by the homeserver) `account` posted each message carrying a key, by key:
+        in `rooms` and in every direct room of its `m.direct`."""
+        quoted = urllib.parse.quote(account.user_id)
+        try:
+            direct = self.request(
+                "GET", f"/_matrix/client/v3/user/{quoted}/account_data/m.direct", token=account.access_token
+            )
+        except urllib.error.HTTPError:
+            direct = {}
+        everywhere = set(rooms) | {
+            str(r) for found in direct.values() if isinstance(found, list) for r in found
+        }
+        stamps: dict[str, list[int]] = {}
+        flt = urllib.parse.quote(json.dumps({"senders": [account.user_id], "types": ["m.room.message"]}))
+        for room in everywhere:
+            start = ""
+            while True:
+                page = self.request(
+                    "GET",
+                    f"/_matrix/client/v3/rooms/{urllib.parse.quote(room)}/messages?dir=b&limit=500&filter={flt}"
+                    + (f"&from={urllib.parse.quote(start)}" if start else ""),
+                    token=account.access_token,
+                )
+                for event in page.get("chunk") or []:
+                    key = (event.get("content") or {}).get(key_field)
+                    if key:
+                        stamps.setdefault(str(key), []).append(int(event.get("origin_server_ts") or 0))
+                start = str(page.get("end") or "")
+                if not page.get("chunk") or not start:
+                    break
+        return stamps
