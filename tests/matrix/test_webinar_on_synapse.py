@@ -53,3 +53,29 @@ def test_only_a_moderator_may_move_the_webinar_on(matrix_world: MatrixWorld, tmp
         assert bot.webinar.session.state.adjustments != untouched
     finally:
         platform.stop()
+
+
+def test_ask_files_a_question_and_a_moderator_gets_the_report_as_a_file_in_backstage(
+    matrix_world: MatrixWorld, tmp_path: Path
+) -> None:
+    platform = MatrixPlatform(matrix_world, tmp_path)
+    try:
+        bot = platform.start_bot()
+        platform.run_until(bot, cest("14:11"))
+        answer = platform.person("participant06").command(
+            platform.room("announcements"), "ask", "Who pays for it?"
+        )
+        assert "Thanks! Your question is in the thread" in answer
+        bot.tick()
+        assert [q.text for q in bot.webinar.questions.all()] == ["Who pays for it?"]
+        assert any("Who pays for it?" in s.text for s in platform.seen(platform.room("questions")))
+        reply = platform.person("ortiz").command(platform.room("backstage"), "webinar", "report")
+        assert "report is on its way" in reply
+        bot.tick()
+        backstage = platform.bot_user.events(platform.room("backstage"), sender=platform.bot_user.id)
+        files = [
+            e for e in backstage if e["type"] == "m.room.message" and e["content"]["msgtype"] == "m.file"
+        ]
+        assert len(files) == 1 and files[0]["content"]["url"].startswith("mxc://")
+    finally:
+        platform.stop()
