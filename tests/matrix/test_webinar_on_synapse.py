@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from contract.matrix_platform import MatrixPlatform
@@ -9,6 +12,14 @@ from e2e.harness import cest
 from matrix.fixtures import MatrixWorld
 
 from bot.matrix.writer import KEY_FIELD
+
+
+def until(condition: Callable[[], bool], what: str, bound: float = 30.0) -> None:
+    deadline = time.monotonic() + bound
+    while not condition():
+        assert time.monotonic() < deadline, f"not within {bound:.0f} s: {what}"
+        threading.Event().wait(0.05)
+
 
 HOSTILE = '@room <a href="https://evil.example">click</a> <script>alert(1)</script> '
 
@@ -51,6 +62,16 @@ def test_only_a_moderator_may_move_the_webinar_on(matrix_world: MatrixWorld, tmp
         allowed = platform.person("ortiz").command(platform.room("backstage"), "webinar", "next")
         assert allowed and "only the webinar's moderators" not in allowed
         assert bot.webinar.session.state.adjustments != untouched
+
+        def panel_edited() -> bool:
+            bot.tick()
+            events = platform.bot_user.events(platform.room("backstage"), sender=platform.bot_user.id)
+            relations = [
+                (e["content"].get("m.relates_to") or {}) for e in events if e["type"] == "m.room.message"
+            ]
+            return any(r.get("rel_type") == "m.replace" for r in relations)
+
+        until(panel_edited, "the control panel edited in place")
     finally:
         platform.stop()
 
