@@ -24,6 +24,7 @@ from bot.chat.message import Mention, Message, Text
 from bot.chat.port import ChatError, Handle, MessageRef, OpenForm, PostMessage, Upload
 from bot.clock import ManualClock
 from bot.matrix.adapter import MatrixChat
+from bot.matrix.homeserver import free_port
 from bot.matrix.writer import KEY_FIELD
 from bot.store.db import create_schema, make_engine
 from bot.store.sync_position import SyncPositionStore
@@ -247,3 +248,25 @@ def test_a_restart_resumes_from_the_stored_position_and_sees_nothing_twice(
         assert not second.handled(before_start) and not second.handled(seen_once)
     finally:
         second.close()
+
+
+def test_a_refused_token_or_an_unreachable_homeserver_is_a_clear_error(matrix_world: MatrixWorld) -> None:
+    refused = MatrixChat(
+        matrix_world.synapse.url, "@nobody:localhost", ManualClock(NOW), access_token="syt_wrong"
+    )
+    try:
+        with pytest.raises(ChatError) as bad_token:
+            refused.identity()
+        assert (
+            "check MATRIX_ACCESS_TOKEN" in bad_token.value.reason
+            and "syt_wrong" not in bad_token.value.reason
+        )
+    finally:
+        refused.close()
+    away = MatrixChat(f"http://127.0.0.1:{free_port()}", "@bot:localhost", ManualClock(NOW), access_token="x")
+    try:
+        with pytest.raises(ChatError) as unreachable:
+            away.identity()
+        assert "cannot reach the homeserver" in unreachable.value.reason and unreachable.value.transient
+    finally:
+        away.close()
