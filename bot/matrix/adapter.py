@@ -91,7 +91,7 @@ REQUEST_TIMEOUT = 30.0
 WRITE_GRACE = 10.0  # seconds writes still work after close(): a stopping webinar flushes within 5
 POLL_MS = 10_000  # a sync waits this long for news before it answers empty
 HISTORY_PAGES = 5  # pages of 100 events looked through for an earlier attempt of a keyed post
-TIMELINE_TYPES = ["m.room.message", "m.reaction", "m.room.redaction"]
+TIMELINE_TYPES = ["m.room.message", "m.reaction", "m.room.redaction", "m.room.member"]
 SYNC_FILTER = {
     "presence": {"not_types": ["*"]},
     "account_data": {"not_types": ["*"]},
@@ -590,11 +590,28 @@ class MatrixChat:
             delay = 0.5
             batch = _Batch(invites=list(answer.rooms.invite), position=answer.next_batch)
             for room, info in answer.rooms.join.items():
-                if info.timeline.limited and info.timeline.prev_batch:
+                events = [event.source for event in info.timeline.events]
+                joined = self._joined_at(events)
+                if joined is not None:
+                    events = events[joined + 1 :]  # a room the bot just joined: its past is not news
+                elif info.timeline.limited and info.timeline.prev_batch:
                     batch.events += await self._gap(room, info.timeline.prev_batch, since)
-                batch.events += [(room, event.source) for event in info.timeline.events]
+                batch.events += [(room, event) for event in events]
             self._queue.put(batch)
             since = answer.next_batch
+
+    def _joined_at(self, events: list[dict[str, Any]]) -> int | None:
+        """Where in a timeline the bot itself joined the room, if it did."""
+        for index in range(len(events) - 1, -1, -1):
+            event = events[index]
+            if (
+                event.get("type") == "m.room.member"
+                and event.get("state_key") == self.user_id
+                and (event.get("content") or {}).get("membership") == "join"
+                and ((event.get("unsigned") or {}).get("prev_content") or {}).get("membership") != "join"
+            ):
+                return index
+        return None
 
     async def _gap(self, room: str, start: str, since: str) -> list[tuple[str, dict[str, Any]]]:
         """Events a limited timeline left out (the bot was away a while), oldest first."""

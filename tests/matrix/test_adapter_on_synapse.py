@@ -270,3 +270,22 @@ def test_a_refused_token_or_an_unreachable_homeserver_is_a_clear_error(matrix_wo
         assert "cannot reach the homeserver" in unreachable.value.reason and unreachable.value.transient
     finally:
         away.close()
+
+
+def test_a_room_joined_while_listening_brings_no_old_messages_as_news(
+    matrix_world: MatrixWorld, bot: MatrixUser
+) -> None:
+    room = matrix_world.people["ortiz"].create_room(f"late-{time.monotonic_ns()}", public=True)
+    ana = matrix_world.people["participant03"]
+    ana.join(room)
+    old = ana.says(room, "said before the bot came in")
+    chat, inbox = chat_for(matrix_world, bot), Collect()
+    try:
+        chat.listen(inbox)
+        chat.join(room)
+        new = ana.says(room, "said after it joined")
+        until(lambda: chat.handled(new), "the new message handled")
+        posted = [e for e in inbox.seen if isinstance(e, Posted) and e.ref.conversation == room]
+        assert [e.text for e in posted] == ["said after it joined"] and not chat.handled(old)
+    finally:
+        chat.close()
