@@ -72,8 +72,8 @@ def test_only_the_matrix_adapter_imports_the_matrix_client() -> None:
 
 def test_the_matrix_adapter_knows_the_port_alone_and_nothing_of_slack() -> None:
     """Written against the chat port alone: no Slack module, nothing of the webinar; of the store, only
-    where it keeps its sync position."""
-    allowed = ("bot.store.sync_position", "bot.store.db", "bot.store.tables")
+    where it keeps its sync position and the reactions it saw."""
+    allowed = ("bot.store.sync_position", "bot.store.seen_reactions", "bot.store.db", "bot.store.tables")
     offenders = {
         name: sorted(
             i

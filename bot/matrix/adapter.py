@@ -79,9 +79,10 @@ from bot.chat.port import (
     Write,
 )
 from bot.clock import Clock
-from bot.matrix.events import Translator
+from bot.matrix.events import Reaction, ReactionMemory, Translator
 from bot.matrix.loop import LoopClosed, LoopThread
 from bot.matrix.writer import KEY_FIELD, content, emoji_char, in_thread, reaction, replacement
+from bot.store.seen_reactions import SeenReaction, SeenReactionStore
 from bot.store.sync_position import SyncPositionStore
 
 log = logging.getLogger(__name__)
@@ -164,6 +165,21 @@ class _Recent:
     def __contains__(self, item: object) -> bool:
         with self._lock:
             return item in self._ids
+
+
+class StoredReactions:
+    """The reactions the bot saw, in the store: a vote taken back after a restart is still known."""
+
+    def __init__(self, store: SeenReactionStore) -> None:
+        self.store = store
+
+    def put(self, event_id: str, reaction: Reaction) -> None:
+        ref = reaction.ref
+        self.store.put(event_id, SeenReaction(ref.conversation, ref.id, reaction.person, reaction.emoji))
+
+    def pop(self, event_id: str) -> Reaction | None:
+        seen = self.store.pop(event_id)
+        return None if seen is None else Reaction(seen.person, MessageRef(seen.room, seen.target), seen.emoji)
 
 
 class MatrixChat:
@@ -553,7 +569,10 @@ class MatrixChat:
         """Start receiving. On a first start (no stored position) one sync is made now, before this
         returns, and its backlog is not processed: everything after it is, in order."""
         identity = self.identity()
-        translate = Translator(identity.person, self.clock.now, self._is_bots)
+        memory: ReactionMemory | None = None
+        if self.positions is not None:
+            memory = StoredReactions(SeenReactionStore(self.positions.engine, identity.person))
+        translate = Translator(identity.person, self.clock.now, self._is_bots, memory)
         since = self.positions.load(self.user_id) if self.positions is not None else None
         if since is None:
             first = self._ok(

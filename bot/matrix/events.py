@@ -14,7 +14,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from bot.chat.inbound import Command, Deleted, Edited, Inbound, Posted, Reacted
 from bot.chat.refs import Handle, MessageRef
@@ -53,16 +53,44 @@ def command_of(text: str) -> tuple[str, str] | None:
     return (name, rest.strip()) if name in COMMANDS else None
 
 
+class ReactionMemory(Protocol):
+    """Reactions seen, by their own event id (a redaction names nothing else)."""
+
+    def put(self, event_id: str, reaction: Reaction) -> None: ...
+
+    def pop(self, event_id: str) -> Reaction | None: ...
+
+
+class RecentReactions:
+    """The reactions seen by this process (the adapter keeps them in the store, across restarts)."""
+
+    def __init__(self, size: int = REMEMBERED_REACTIONS) -> None:
+        self._seen: OrderedDict[str, Reaction] = OrderedDict()
+        self._size = size
+
+    def put(self, event_id: str, reaction: Reaction) -> None:
+        self._seen[event_id] = reaction
+        while len(self._seen) > self._size:
+            self._seen.popitem(last=False)
+
+    def pop(self, event_id: str) -> Reaction | None:
+        return self._seen.pop(event_id, None)
+
+
 class Translator:
     """One account's view of room events; remembers reactions so their redaction can be read."""
 
     def __init__(
-        self, bot: str, clock_now: Callable[[], datetime], is_bots: Callable[[str, str], bool]
+        self,
+        bot: str,
+        clock_now: Callable[[], datetime],
+        is_bots: Callable[[str, str], bool],
+        reactions: ReactionMemory | None = None,
     ) -> None:
         self.bot = bot
         self.now = clock_now
         self.is_bots = is_bots  # (room, event id) -> whether that event is one of the bot's own
-        self._reactions: OrderedDict[str, Reaction] = OrderedDict()
+        self._reactions = reactions if reactions is not None else RecentReactions()
 
     def event(self, room: str, event: Mapping[str, Any]) -> Inbound | None:
         sender = str(event.get("sender") or "")
@@ -79,7 +107,7 @@ class Translator:
             redacts = str(content.get("redacts") or event.get("redacts") or "")
             if not redacts:
                 return None
-            taken = self._reactions.pop(redacts, None)
+            taken = self._reactions.pop(redacts)
             if taken is not None:
                 return Reacted(taken.person, taken.ref, taken.emoji, False, self.now())
             return Deleted(MessageRef(room, redacts), self.now())
@@ -120,7 +148,5 @@ class Translator:
         if not target or not key:
             return None
         reaction = Reaction(sender, MessageRef(room, target), emoji_name(key))
-        self._reactions[event_id] = reaction
-        while len(self._reactions) > REMEMBERED_REACTIONS:
-            self._reactions.popitem(last=False)
+        self._reactions.put(event_id, reaction)
         return Reacted(reaction.person, reaction.ref, reaction.emoji, True, self.now())

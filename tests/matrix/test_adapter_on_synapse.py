@@ -289,3 +289,26 @@ def test_a_room_joined_while_listening_brings_no_old_messages_as_news(
         assert [e.text for e in posted] == ["said after it joined"] and not chat.handled(old)
     finally:
         chat.close()
+
+
+def test_a_vote_taken_back_after_a_restart_is_still_known_as_that_vote(
+    matrix_world: MatrixWorld, bot: MatrixUser, engine: Engine
+) -> None:
+    room = matrix_world.rooms["questions"]
+    first, inbox = chat_for(matrix_world, bot, engine), Collect()
+    first.join(room)
+    question = first.post(PostMessage(room, Message((Text("A question copy"),))))
+    first.listen(inbox)
+    voter = matrix_world.people["participant07"]
+    vote = voter.reacts(room, question.id)
+    until(lambda: first.handled(vote), "the vote handled")
+    first.close()
+    second, again = chat_for(matrix_world, bot, engine), Collect()
+    second.listen(again)
+    try:
+        taken_back = voter.unreacts(room, question.id)
+        until(lambda: second.handled(taken_back), "the redaction handled")
+        assert inbox.seen == [Reacted(voter.id, question, "+1", True, NOW)]
+        assert again.seen == [Reacted(voter.id, question, "+1", False, NOW)]
+    finally:
+        second.close()
