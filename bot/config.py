@@ -26,10 +26,22 @@ class Settings:
     signing_secret: str = field(default="", repr=False)
     api_url: str = SLACK_API_URL
     database_url: str = DEFAULT_DATABASE_URL
+    matrix_homeserver: str = ""
+    matrix_user_id: str = ""
+    matrix_access_token: str = field(default="", repr=False)
+    matrix_password: str = field(default="", repr=False)
 
     @property
     def has_slack_credentials(self) -> bool:
         return bool(self.bot_token)
+
+    @property
+    def has_matrix_credentials(self) -> bool:
+        return bool(
+            self.matrix_homeserver
+            and self.matrix_user_id
+            and (self.matrix_access_token or self.matrix_password)
+        )
 
     def describe(self) -> str:
         """For logs: which settings are set, with every secret masked."""
@@ -37,6 +49,13 @@ class Settings:
             f"SLACK_API_URL={self.api_url} SLACK_BOT_TOKEN={_mask(self.bot_token)} "
             f"SLACK_APP_TOKEN={_mask(self.app_token)} SLACK_SIGNING_SECRET={_mask(self.signing_secret)} "
             f"DATABASE_URL={self.database_url}"
+            + (
+                f" MATRIX_HOMESERVER={self.matrix_homeserver} MATRIX_USER_ID={self.matrix_user_id} "
+                f"MATRIX_ACCESS_TOKEN={_mask(self.matrix_access_token)} "
+                f"MATRIX_PASSWORD={'(set)' if self.matrix_password else '(not set)'}"
+                if self.matrix_homeserver or self.matrix_user_id
+                else ""
+            )
         )
 
     def __repr__(self) -> str:
@@ -62,6 +81,10 @@ def load_settings(env: Mapping[str, str] | None = None, dotenv: Path | None = Pa
         signing_secret=get("SLACK_SIGNING_SECRET"),
         api_url=api_url,
         database_url=get("DATABASE_URL", DEFAULT_DATABASE_URL),
+        matrix_homeserver=get("MATRIX_HOMESERVER"),
+        matrix_user_id=get("MATRIX_USER_ID"),
+        matrix_access_token=get("MATRIX_ACCESS_TOKEN"),
+        matrix_password=get("MATRIX_PASSWORD"),
     )
 
 

@@ -59,7 +59,7 @@ class LaunchOptions:
 @dataclass
 class RunningBot:
     webinar: Webinar
-    chat: SlackChat
+    chat: ChatPort
     engine: Engine
     lease: SchedulerLease
     _stopped: bool = False
@@ -95,8 +95,15 @@ def tune_interpreter() -> None:
     sys.setswitchinterval(0.001)
 
 
-def launch(options: LaunchOptions, settings: Settings, clock: Clock) -> RunningBot:
-    """Start the webinar of `options.schedule` on Slack; BotError says why it cannot."""
+def launch(
+    options: LaunchOptions,
+    settings: Settings,
+    clock: Clock,
+    platform: Callable[[Engine], ChatPort] | None = None,
+    platform_key: str = "slack",
+) -> RunningBot:
+    """Start the webinar of `options.schedule` on Slack, or on the platform `platform` builds (given
+    the store, for what an adapter keeps across restarts); BotError says why it cannot."""
     source = ScheduleSource(options.schedule, options.defaults, options.templates, options.transform)
     agenda, errors = source.load()
     if agenda is None:
@@ -114,7 +121,7 @@ def launch(options: LaunchOptions, settings: Settings, clock: Clock) -> RunningB
             f"another bot is already running this webinar on this database ({holder}); "
             "stop it first: two bots would post every cue twice"
         )
-    chat = SlackChat(
+    chat = platform(engine) if platform is not None else SlackChat(
         settings.bot_token,
         settings.api_url,
         clock,
@@ -126,7 +133,7 @@ def launch(options: LaunchOptions, settings: Settings, clock: Clock) -> RunningB
     )
     try:
         chat.identity()
-        webinar = build_webinar(agenda, source, chat, "slack", engine, clock)
+        webinar = build_webinar(agenda, source, chat, platform_key, engine, clock)
     except BaseException as exc:
         chat.close()
         lease.release()

@@ -13,9 +13,12 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from matrix.fixtures import matrix_world, synapse
 from sqlalchemy import Engine, create_engine, make_url, text
 
 from support import MINIMAL_HEADER
+
+__all__ = ["matrix_world", "synapse"]  # one Synapse per session, for tests/matrix and the contract suite
 
 
 @pytest.fixture

@@ -59,3 +59,37 @@ def test_the_core_and_the_port_never_import_a_platform_adapter() -> None:
         for name, found in modules(folder).items()
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_only_the_matrix_adapter_imports_the_matrix_client() -> None:
+    offenders = {
+        name: sorted(i for i in found if i.split(".")[0] == "nio")
+        for name, found in modules(BOT).items()
+        if not name.startswith("bot/matrix/")
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_matrix_adapter_knows_the_port_alone_and_nothing_of_slack() -> None:
+    """Written against the chat port alone: no Slack module, nothing of the webinar; of the store, only
+    where it keeps its sync position and the reactions it saw."""
+    allowed = ("bot.store.sync_position", "bot.store.seen_reactions", "bot.store.db", "bot.store.tables")
+    offenders = {
+        name: sorted(
+            i
+            for i in found
+            if i.startswith(("bot.slack", "bot.localslack")) or (i.startswith(CORE) and i not in allowed)
+        )
+        for name, found in modules(BOT / "matrix").items()
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_the_core_and_the_port_never_import_the_matrix_adapter() -> None:
+    folders = [BOT / "chat", *(BOT / c.split(".")[1] for c in CORE)]
+    offenders = {
+        name: sorted(i for i in found if i.startswith("bot.matrix"))
+        for folder in folders
+        for name, found in modules(folder).items()
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

@@ -59,13 +59,14 @@ TOP_LEVEL_KEYS = (
     "id",
 )
 CHANNEL_KEYS = ("announcements", "questions", "backstage")
-SPEAKER_KEYS = ("name", "role", "email", "slack", "confirmed", "tz", "title")
+SPEAKER_KEYS = ("name", "role", "email", "slack", "matrix", "confirmed", "tz", "title")
 CONNECTION_KEYS = ("platform", "url", "guide_url", "details")
 REMINDER_KEYS = ("before", "at", "template", "to")
 REGISTRATION_KEYS = ("open", "closes_before", "modes", "venue", "requirements", "contacts")
 CUE_KINDS = KIND_NAMES  # the names `mute:` accepts, from the one declaration of cue kinds
 SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 EMAIL = re.compile(r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$")
+MATRIX_USER_ID = re.compile(r"^@[^:\s]+:[^\s]+$")
 _TRUE = {"true", "yes", "on", "y", "1"}
 _FALSE = {"false", "no", "off", "n", "0"}
 
@@ -474,7 +475,7 @@ def _parse_speakers(value: object, problems: Problems, line: int, hints: Suggest
     if value is None:
         return {}
     if not isinstance(value, LDict):
-        problems.error("speakers must map a key to {name, role, email, slack, confirmed}", line)
+        problems.error("speakers must map a key to {name, role, email, slack, matrix, confirmed}", line)
         return {}
     speakers = {}
     for key, entry in value.items():
@@ -497,12 +498,21 @@ def _parse_speakers(value: object, problems: Problems, line: int, hints: Suggest
             problems.error(f"'{email}' is not an email address", entry.line_of("email"), label)
             email = None
         slack = as_text(entry.get("slack")).lstrip("@") or None
+        matrix = as_text(entry.get("matrix")) or None
+        if matrix and not MATRIX_USER_ID.match(matrix):
+            problems.error(
+                f"matrix: '{matrix}' is not a Matrix user id (such as @astor:example.org)",
+                entry.line_of("matrix"),
+                label,
+            )
+            matrix = None
         speakers[key] = Speaker(
             key=key,
             name=as_text(entry.get("name")) or key,
             role=as_text(entry.get("role")),
             email=email,
             slack=slack,
+            matrix=matrix,
             confirmed=confirmed,
             line=entry_line,
         )

@@ -29,17 +29,18 @@ class Speaker:
     role: str = ""
     email: str | None = None
     slack: str | None = None
+    matrix: str | None = None  # a Matrix user id, `@astor:example.org`
     confirmed: bool = True
     line: int | None = None
 
     @property
     def reachable(self) -> bool:
         """Whether the bot has any way to find this person in chat."""
-        return bool(self.slack or self.email)
+        return bool(self.slack or self.matrix or self.email)
 
     def account(self, platform_key: str) -> str | None:
-        """Their account on a chat platform, as the schedule gives it (`slack: U...`)."""
-        return {"slack": self.slack}.get(platform_key)
+        """Their account on a chat platform, as the schedule gives it (`slack: U...`, `matrix: "@a:b"`)."""
+        return {"slack": self.slack, "matrix": self.matrix}.get(platform_key)
 
 
 @dataclass(frozen=True)

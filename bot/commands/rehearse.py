@@ -1,5 +1,6 @@
 """`webinar-bot rehearse FILE [--speed N] [--transcript out.jsonl] [--script FILE]`: the whole webinar,
-against the local Slack stand-in, faster; the chat as it happens, then a summary."""
+against the local Slack stand-in, faster; the chat as it happens, then a summary. With `--platform
+matrix`, on a Synapse of its own (if matrix-synapse is installed), with the same summary."""
 
 from __future__ import annotations
 
@@ -7,8 +8,12 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
+
+if TYPE_CHECKING:
+    from bot.rehearsal.run import RehearsalOptions
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -39,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
+    parser.add_argument(
+        "--platform",
+        choices=("slack", "matrix"),
+        default="slack",
+        help="rehearse on the Slack stand-in (default) or on a Synapse of its own",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
         registrants=getattr(args, "registrants", None),
     )
     tune_interpreter()
+    if getattr(args, "platform", "slack") == "matrix":
+        return _on_matrix(args, options)
     try:
         result = rehearse(options, sys.stdout)
     except BotError as exc:
@@ -79,3 +92,45 @@ def run(args: argparse.Namespace) -> int:
     if transcript:
         print(f"  transcript: {transcript}")
     return EXIT_OK if clean else EXIT_INVALID
+
+
+def _on_matrix(args: argparse.Namespace, options: RehearsalOptions) -> int:
+    """The Matrix rehearsal: the schedule and the summary as on Slack; what only the stand-in can do
+    (a transcript, a script, a crowd, registrants, the chat console) is refused or left out, saying so."""
+    from bot.config import load_settings
+    from bot.launch import BotError
+
+    unsupported = [
+        flag
+        for flag, value in (
+            ("--transcript", args.transcript),
+            ("--script", args.script),
+            ("--crowd", args.crowd),
+            ("--registrants", getattr(args, "registrants", None)),
+        )
+        if value
+    ]
+    if unsupported:
+        print(
+            f"webinar-bot: {', '.join(unsupported)}: not yet on Matrix (rehearse on Slack for them)",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+    try:
+        from bot.rehearsal.on_matrix import rehearse_on_matrix
+    except ImportError:
+        print(
+            "webinar-bot: a Matrix rehearsal needs matrix-nio and matrix-synapse installed", file=sys.stderr
+        )
+        return EXIT_INVALID
+    try:
+        result = rehearse_on_matrix(
+            options, load_settings(dotenv=getattr(args, "env", Path(".env"))), sys.stdout
+        )
+    except BotError as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    print("\nRehearsal summary")
+    for line in result.summary.lines(args.speed):
+        print(f"  {line}")
+    return EXIT_OK if result.summary.clean else EXIT_INVALID

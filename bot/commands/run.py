@@ -1,8 +1,9 @@
-"""`webinar-bot run FILE [--http PORT]`: run the webinar in Slack.
+"""`webinar-bot run FILE [--http PORT] [--platform slack|matrix]`: run the webinar in Slack or Matrix.
 
 Socket Mode by default (SLACK_BOT_TOKEN and SLACK_APP_TOKEN, from the environment or `.env`); with
 `--http PORT` the Events API (SLACK_SIGNING_SECRET). SLACK_API_URL points it at another Slack, such as
 `webinar-bot localslack`. Without Slack credentials, it rehearses against the local stand-in instead.
+With `--platform matrix`: MATRIX_HOMESERVER, MATRIX_USER_ID and MATRIX_ACCESS_TOKEN (or MATRIX_PASSWORD).
 """
 
 from __future__ import annotations
@@ -12,18 +13,26 @@ import logging
 import signal
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from bot.clock import SystemClock
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
-from bot.config import load_settings
+from bot.config import Settings, load_settings
+
+if TYPE_CHECKING:
+    from bot.launch import RunningBot
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_schedule_arguments(parser)
     parser.add_argument(
         "--http", type=int, metavar="PORT", help="serve the Events API on PORT instead of Socket Mode"
+    )
+    parser.add_argument(
+        "--platform", choices=("slack", "matrix"), default="slack", help="the chat platform (default slack)"
     )
     parser.add_argument(
         "--env", type=Path, default=Path(".env"), metavar="FILE", help="settings file (default .env)"
@@ -43,10 +52,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `webinar-bot check` should not pay for the runtime's imports.
     from bot.commands import rehearse as rehearse_command
-    from bot.launch import BotError, LaunchOptions, launch, tune_interpreter
-    from bot.store.db import StoreUnavailable
+    from bot.launch import LaunchOptions, launch
 
     settings = load_settings(dotenv=args.env)
+    if getattr(args, "platform", "slack") == "matrix":
+        return run_on_matrix(args, settings)
     if not settings.has_slack_credentials:
         print(
             "No Slack credentials (SLACK_BOT_TOKEN): rehearsing against the local Slack stand-in instead.\n"
@@ -64,12 +74,26 @@ def run(args: argparse.Namespace) -> int:
     if args.http is not None and not settings.signing_secret:
         print("webinar-bot: --http needs SLACK_SIGNING_SECRET to verify Slack's requests", file=sys.stderr)
         return EXIT_INVALID
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging()
     logging.getLogger("slack_sdk").setLevel(logging.WARNING)
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     clock = SystemClock()
     options = LaunchOptions(args.file, args.defaults, args.templates, http_port=args.http)
+    return _serve(args, settings, lambda: launch(options, settings, clock), clock)
+
+
+def _logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def _serve(
+    args: argparse.Namespace, settings: Settings, start: Callable[[], RunningBot], clock: SystemClock
+) -> int:
+    """Start the bot and keep it running until SIGTERM or Ctrl-C."""
+    from bot.launch import BotError, tune_interpreter
+    from bot.store.db import StoreUnavailable
+
     stop = threading.Event()
 
     def on_signal(signum: int, frame: FrameType | None) -> None:
@@ -79,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, on_signal)
     tune_interpreter()
     try:
-        bot = launch(options, settings, clock)
+        bot = start()
     except (BotError, StoreUnavailable) as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
@@ -90,3 +114,24 @@ def run(args: argparse.Namespace) -> int:
         bot.stop()
         clock.close()
     return EXIT_OK
+
+
+def run_on_matrix(args: argparse.Namespace, settings: Settings) -> int:
+    """`--platform matrix`: the same webinar through the Matrix adapter."""
+    from bot.launch import LaunchOptions, launch
+
+    try:
+        from bot.matrix.connect import matrix_platform
+    except ImportError:
+        print("webinar-bot: Matrix needs matrix-nio (pip install matrix-nio)", file=sys.stderr)
+        return EXIT_INVALID
+    clock = SystemClock()
+    try:
+        platform = matrix_platform(settings, clock)
+    except ValueError as exc:
+        print(f"webinar-bot: {exc}", file=sys.stderr)
+        return EXIT_INVALID
+    _logging()
+    logging.getLogger("nio").setLevel(logging.WARNING)
+    options = LaunchOptions(args.file, args.defaults, args.templates)
+    return _serve(args, settings, lambda: launch(options, settings, clock, platform, "matrix"), clock)

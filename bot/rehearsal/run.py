@@ -60,6 +60,17 @@ class RehearsalResult:
     crowd: Tally | None = None
 
 
+def load_prepared(options: RehearsalOptions) -> Prepared:
+    """The schedule, checked, moved to today with its reminders compressed (on any platform)."""
+    result = load_schedule(options.schedule, options.defaults)
+    errors = [p for p in result.problems if p.is_error]
+    if result.agenda is None or errors:
+        listed = "\n".join(str(p) for p in errors[:20])
+        raise BotError(f"the schedule has errors; fix them first:\n{listed}")
+    today = options.today or datetime.now(result.agenda.tz).date()  # the rehearsal's only wall-clock read
+    return prepare(result.agenda, today)
+
+
 class Rehearsal:
     def __init__(self, options: RehearsalOptions, out: TextIO) -> None:
         self.options = options
@@ -68,15 +79,7 @@ class Rehearsal:
         self.registered = 0
 
     def _prepare(self) -> Prepared:
-        result = load_schedule(self.options.schedule, self.options.defaults)
-        errors = [p for p in result.problems if p.is_error]
-        if result.agenda is None or errors:
-            listed = "\n".join(str(p) for p in errors[:20])
-            raise BotError(f"the schedule has errors; fix them first:\n{listed}")
-        today = (
-            self.options.today or datetime.now(result.agenda.tz).date()
-        )  # the rehearsal's only wall-clock read
-        return prepare(result.agenda, today)
+        return load_prepared(self.options)
 
     def run(self) -> RehearsalResult:
         prepared = self._prepare()

@@ -78,7 +78,13 @@ def receipts(transcript: Transcript) -> dict[str, list[datetime]]:
 
 
 def summarize(entries: list[OutboxEntry], transcript: Transcript, speed: float = 1.0) -> Summary:
-    seen = receipts(transcript)
+    return summarize_receipts(entries, receipts(transcript), speed)
+
+
+def summarize_receipts(
+    entries: list[OutboxEntry], seen: dict[str, list[datetime]], speed: float = 1.0
+) -> Summary:
+    """The verdict from when the platform stored each keyed post (agenda time), by key."""
     summary = Summary(planned=len(entries))
     on_time = max(ON_TIME, timedelta(seconds=ON_TIME_REAL * speed))
     for entry in entries:

@@ -257,3 +257,28 @@ speaker_answers = Table(
     Column("answered_at", UtcDateTime()),
     Column("checked_in_at", UtcDateTime()),
 )
+
+# -- platforms ----------------------------------------------------------------------------------
+
+# Where a Matrix account's sync stopped (`next_batch`), saved after the events before it were handed
+# to the bot: a restart resumes there, so nothing seen before is processed twice and nothing is missed.
+sync_positions = Table(
+    "sync_positions",
+    metadata,
+    Column("account", String(255), primary_key=True),
+    Column("position", Text, nullable=False),
+    Column("updated_at", UtcDateTime(), nullable=False),
+)
+
+# The reactions a Matrix account saw, by their event id: a redaction names only the reaction's own event,
+# so this is how a vote taken back after a restart is still known as that person's vote on that message.
+seen_reactions = Table(
+    "seen_reactions",
+    metadata,
+    Column("account", String(255), primary_key=True),
+    Column("event_id", String(255), primary_key=True),
+    Column("room", String(255), nullable=False),
+    Column("target", String(255), nullable=False),
+    Column("person", String(255), nullable=False),
+    Column("emoji", String(64), nullable=False),
+)

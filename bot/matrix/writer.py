@@ -1,0 +1,218 @@
+"""Neutral messages written in Matrix's terms: a plain `body` and an HTML `formatted_body`.
+
+Escaping is total in both: every literal run is HTML-escaped in `formatted_body` (`<`, `>`, `&`
+and quotes), so `<script>` or `<a href>` in a question shows those characters; and every message
+carries `m.mentions`, which tells clients that the only people it mentions are the ones the bot
+chose (a speaker it addresses): with `m.mentions` present, clients ignore `@room` and names in the
+body, so nothing a schedule or a person wrote pings anyone. Matrix has no buttons: a message's
+actions ride in the content (`org.webinar_bot.actions`) for a client or widget that shows them.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.chat.message import (
+    Button,
+    ChannelLink,
+    Code,
+    Emoji,
+    Emphasis,
+    Inline,
+    Link,
+    Mention,
+    Message,
+    Strong,
+    Text,
+    Time,
+)
+
+KEY_FIELD = "org.webinar_bot.key"  # the key of a keyed post (a cue id): how a post is found again
+ACTIONS_FIELD = "org.webinar_bot.actions"
+EVENT_BUDGET = 56_000  # bytes of body and HTML together: Synapse refuses events over 65,536 bytes
+CUT_NOTE = "… (cut: too long for one Matrix message)"
+SAFE_SCHEMES = ("https://", "http://", "mailto:")
+EMOJI = {
+    "+1": "👍",
+    "thumbsup": "👍",
+    "white_check_mark": "✅",
+    "warning": "⚠️",
+    "wave": "👋",
+    "clock1": "🕐",
+    "hourglass_flowing_sand": "⏳",
+    "calendar": "📆",
+    "speech_balloon": "💬",
+    "studio_microphone": "🎙️",
+    "octagonal_sign": "🛑",
+    "checkered_flag": "🏁",
+    "arrow_forward": "▶️",
+    "question": "❓",
+    "grey_question": "❔",
+    "double_vertical_bar": "⏸️",
+    "turtle": "🐢",
+    "rabbit2": "🐇",
+    "sos": "🆘",
+    "page_facing_up": "📄",
+    "mute": "🔇",
+    "electric_plug": "🔌",
+    "bell": "🔔",
+    "round_pushpin": "📍",
+    "pushpin": "📌",
+    "robot_face": "🤖",
+    "no_entry": "⛔",
+    "busts_in_silhouette": "👥",
+    "pencil": "📝",
+    "memo": "📝",
+    "clipboard": "📋",
+    "next_track_button": "⏭️",
+    "heart": "❤️",
+    "tada": "🎉",
+}
+SHORT_NAMES = {char: name for name, char in reversed(EMOJI.items())}
+
+
+def emoji_char(name: str) -> str:
+    """A short name as the character Matrix clients react and display with (`:name:` when unknown)."""
+    return EMOJI.get(name, f":{name}:")
+
+
+def emoji_name(key: str) -> str:
+    """A reaction's key back to its short name: variation selectors and skin tones folded in."""
+    base = "".join(c for c in key if c != "\ufe0f" and not "\U0001f3fb" <= c <= "\U0001f3ff")
+    for candidate in (key, base, base + "\ufe0f"):
+        if candidate in SHORT_NAMES:
+            return SHORT_NAMES[candidate]
+    stripped = key.strip(":")
+    return stripped if key.startswith(":") and key.endswith(":") and stripped else key
+
+
+def person_link(user_id: str) -> str:
+    return "https://matrix.to/#/" + html.escape(user_id, quote=True)
+
+
+@dataclass
+class _Out:
+    body: list[str] = field(default_factory=list)
+    html: list[str] = field(default_factory=list)
+    mentions: list[str] = field(default_factory=list)
+
+
+def _escape(text: str) -> str:
+    return html.escape(text, quote=True).replace("\n", "<br>")
+
+
+def _write(inlines: Iterable[Inline], out: _Out) -> None:
+    for inline in inlines:
+        match inline:
+            case Text(text):
+                out.body.append(text)
+                out.html.append(_escape(text))
+            case Strong(parts):
+                out.html.append("<strong>")
+                _write(parts, out)
+                out.html.append("</strong>")
+            case Emphasis(parts):
+                out.html.append("<em>")
+                _write(parts, out)
+                out.html.append("</em>")
+            case Code(text):
+                out.body.append(text)
+                out.html.append(f"<code>{_escape(text)}</code>")
+            case Emoji(name):
+                out.body.append(emoji_char(name))
+                out.html.append(_escape(emoji_char(name)))
+            case Link(url, label):
+                shown = label or url
+                out.body.append(shown if not label else f"{label} ({url})")
+                if url.lower().startswith(SAFE_SCHEMES):
+                    out.html.append(f'<a href="{html.escape(url, quote=True)}">{_escape(shown)}</a>')
+                else:
+                    out.html.append(_escape(shown))
+            case Mention(name, person):
+                out.body.append(f"@{name}")
+                if person and person.startswith("@"):
+                    out.html.append(f'<a href="{person_link(person)}">@{_escape(name)}</a>')
+                    out.mentions.append(person)
+                else:
+                    out.html.append(f"@{_escape(name)}")
+            case ChannelLink(name, conversation):
+                out.body.append(f"#{name}")
+                if conversation:
+                    target = "https://matrix.to/#/" + html.escape(conversation, quote=True)
+                    out.html.append(f'<a href="{target}">#{_escape(name)}</a>')
+                else:
+                    out.html.append(f"#{_escape(name)}")
+            case Time(_, _, fallback):
+                out.body.append(fallback)
+                out.html.append(_escape(fallback))
+
+
+def _buttons(buttons: tuple[Button, ...]) -> list[dict[str, str]]:
+    return [{"label": b.label, "action": b.action, "value": b.value} for b in buttons]
+
+
+def content(message: Message, msgtype: str = "m.text") -> dict[str, Any]:
+    """The event content of a message: body, HTML, the people it means to mention, its actions."""
+    out = _Out()
+    _write(message.text, out)
+    actions = _buttons(message.buttons)
+    for section in message.sections:
+        if section.text:
+            out.body.append("\n")
+            out.html.append("<br>")
+            _write(section.text, out)
+        actions += _buttons(section.buttons)
+    if message.context:
+        out.body.append("\n")
+        out.html.append("<br><small>")
+        _write(message.context, out)
+        out.html.append("</small>")
+    body, formatted = "".join(out.body), "".join(out.html)
+    html_too = len(body.encode()) + len(formatted.encode()) <= EVENT_BUDGET
+    if len(body.encode()) > EVENT_BUDGET:
+        room = EVENT_BUDGET - len(CUT_NOTE.encode())
+        body = body.encode()[:room].decode(errors="ignore") + CUT_NOTE
+    written: dict[str, Any] = {
+        "msgtype": msgtype,
+        "body": body,
+        "m.mentions": {"user_ids": sorted(set(out.mentions))} if out.mentions else {},
+    }
+    if html_too:  # a very long message goes as plain text: its HTML (escaped) could be five times longer
+        written |= {"format": "org.matrix.custom.html", "formatted_body": formatted}
+    if actions:
+        written[ACTIONS_FIELD] = actions
+    return written
+
+
+def replacement(original: str, message: Message) -> dict[str, Any]:
+    """An edit (`m.replace`) of the bot's message `original`: the new content, and a short fallback
+    for clients without edits. The edit itself mentions nobody (a changed panel pings no one again)."""
+    new = content(message)
+    fallback = new["body"] if len(new["body"]) <= 2_000 else new["body"][:2_000] + "…"
+    return {
+        "msgtype": new["msgtype"],
+        "body": "* " + fallback,
+        "m.new_content": new,
+        "m.mentions": {},
+        "m.relates_to": {"rel_type": "m.replace", "event_id": original},
+    }
+
+
+def in_thread(written: dict[str, Any], root: str) -> dict[str, Any]:
+    """The content as a reply in the thread rooted at `root` (`m.thread`, falling back to a reply)."""
+    return {
+        **written,
+        "m.relates_to": {
+            "rel_type": "m.thread",
+            "event_id": root,
+            "is_falling_back": True,
+            "m.in_reply_to": {"event_id": root},
+        },
+    }
+
+
+def reaction(target: str, emoji: str) -> dict[str, Any]:
+    return {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": emoji_char(emoji)}}
