@@ -60,21 +60,25 @@ class CueRunner:
         clock: Clock,
         deliver: Callable[[Cue, bool], None],
         on_missed: Callable[[list[Cue]], None],
+        prerender: Callable[[list[Cue]], None] | None = None,
     ) -> None:
         """`deliver(cue, reconcile_first)` hands a claimed cue to the sender; `on_missed` reports cues
-        too late to be useful."""
+        too late to be useful; `prerender` makes the next instant's cues ready a moment before it."""
         self.scheduler = scheduler
         self.outbox = outbox
         self.clock = clock
         self.deliver = deliver
         self.on_missed = on_missed
+        self.prerender = prerender
         self._cues: dict[str, Cue] = {}
         self._claimed: set[str] = set()  # claimed together by prepare(), fired one by one
         self._lock = threading.RLock()
         self.paused = False
 
     def start(self, background: bool) -> None:
-        self.scheduler.start(background=background, order=self.order, before_batch=self.prepare)
+        self.scheduler.start(
+            background=background, order=self.order, before_batch=self.prepare, ahead=self.ahead
+        )
 
     def stop(self) -> None:
         self.scheduler.shutdown(wait=False)
@@ -125,6 +129,15 @@ class CueRunner:
         """Jobs due together run in the plan's order (endings before beginnings)."""
         cue = self._cues.get(cue_id)
         return cue.sort_key() if cue is not None else (datetime.max.replace(tzinfo=UTC), 0, 0, cue_id)
+
+    def ahead(self, cue_ids: list[str]) -> None:
+        """The cues of the next instant, a moment before it: let them be made ready (rendered,
+        their conversations opened), so at the instant they only go out."""
+        if self.prerender is None:
+            return
+        with self._lock:
+            cues = [self._cues[i] for i in cue_ids if i in self._cues]
+        self.prerender(cues)
 
     def prepare(self, cue_ids: list[str]) -> None:
         """Claim every cue due at one instant in one transaction, before the first is handed over."""

@@ -9,6 +9,7 @@ sent, and whoever waits for that kind of cue hears of it (the question threads, 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any, Protocol
@@ -60,6 +61,8 @@ class CueDelivery:
         self.sender = sender
         self.outbox = outbox
         self.clock = clock
+        self._ready: dict[str, tuple[Cue, Message]] = {}  # made ready ahead of their instant
+        self._ready_lock = threading.Lock()
         self.on_posted: list[Posted] = []
         self.rebuild: dict[str, Rebuild] = {}  # by template name
 
@@ -143,7 +146,7 @@ class CueDelivery:
             log.error("no destination for cue %s: %s", cue.id, exc)
             self.outbox.mark_failed(cue.id, self.clock.now(), f"no destination: {exc}")
             return
-        message = self.message(cue)
+        message = self._ready_message(cue)
         if fallback_for is not None:
             w = self.texts.words()
             note = Emphasis(
@@ -162,6 +165,30 @@ class CueDelivery:
             reconcile_first=reconcile_first,
             prepare=self._completer(cue) if fallback_for is None else None,
         )
+
+    def prerender(self, cues: list[Cue]) -> None:
+        """Make the next instant's cues ready before it comes: render each message and open each
+        direct conversation, so that at the instant the cues only go out, none waiting for the
+        rendering of those before it. A cue re-planned meanwhile is rendered again when due."""
+        for cue in cues:
+            try:
+                self.destination(cue)
+                message = self.message(cue)
+            except Exception:  # it will be tried again, and reported, when it is due
+                log.debug("could not make cue %s ready ahead", cue.id, exc_info=True)
+                continue
+            with self._ready_lock:
+                self._ready[cue.id] = (cue, message)
+
+    def _ready_message(self, cue: Cue) -> Message:
+        with self._ready_lock:
+            ready = self._ready.pop(cue.id, None)
+            stale = [k for k, (c, _) in self._ready.items() if c.at < cue.at]
+            for key in stale:  # made ready, then withdrawn or moved: never to be used
+                del self._ready[key]
+        if ready is not None and ready[0] == cue:
+            return ready[1]
+        return self.message(cue)
 
     def _done(self, cue: Cue, outcome: Outcome) -> None:
         now = self.clock.now()

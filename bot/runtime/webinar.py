@@ -275,7 +275,9 @@ def build_webinar(
     def report_missed(cues: list[Cue]) -> None:
         backstage.missed(cues, session.agenda.tz)
 
-    runner = CueRunner(ClockScheduler(clock), outbox, clock, delivery.deliver, report_missed)
+    runner = CueRunner(
+        ClockScheduler(clock), outbox, clock, delivery.deliver, report_missed, delivery.prerender
+    )
     panel = ControlPanel(session, texts, directory, people, sender)
     replanner = Replanner(session, runner, panel)
     desk = QuestionDesk(questions, clock, session)

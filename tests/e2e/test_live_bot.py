@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from e2e.harness import MODERATOR, Harness, cest
 
+from bot.chat.message import Message
 from bot.launch import BotError
-from bot.timeline.cue import Kind
+from bot.timeline.cue import Cue, Kind
 
 END = cest("17:16")
 
@@ -235,3 +236,34 @@ def test_saving_an_edit_replans_and_a_broken_edit_is_refused(harness: Harness) -
     assert next(c for c in bot.webinar.session.plan() if c.kind is Kind.ITEM_END).at == cest(
         "17:20"
     )  # plan kept
+
+
+def test_a_cue_made_ready_ahead_goes_out_as_made_unless_the_plan_moved_it(harness: Harness) -> None:
+    bot = harness.start_bot()
+    harness.run_until(bot, cest("14:09:50"))
+    delivery = bot.webinar.delivery
+    due = [c for c in bot.webinar.session.plan() if c.at == cest("14:10")]
+    assert len(due) >= 3  # an instant with several cues
+    delivery.prerender(due)
+    made, delivery.message = delivery.message, None  # type: ignore[assignment,method-assign]
+    try:
+        harness.run_until(bot, cest("14:10"))  # no rendering at the instant: all were ready
+    finally:
+        delivery.message = made  # type: ignore[method-assign]
+    assert all(len(harness.receipts().get(c.id, [])) == 1 for c in due)
+    later = [c for c in bot.webinar.session.plan() if c.at == cest("14:15")]
+    delivery.prerender(later)
+    harness.slack.user(MODERATOR).slash("/webinar", "delay 2", channel="sp-webinar-backstage")
+    bot.tick()
+    rendered: list[str] = []
+
+    def render(cue: Cue) -> Message:
+        rendered.append(cue.id)
+        return made(cue)
+
+    delivery.message = render  # type: ignore[method-assign]
+    harness.run_until(bot, cest("14:17"))
+    moved = [c for c in bot.webinar.session.plan() if c.id == later[0].id]
+    assert moved and moved[0].at == cest("14:17")  # re-planned: what was made ready is stale
+    assert later[0].id in rendered  # so it was rendered again when due
+    assert len(harness.receipts().get(later[0].id, [])) == 1

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.clock import ManualClock, ScaledClock
-from bot.runtime.scheduler import ClockScheduler
+from bot.runtime.scheduler import AHEAD, ClockScheduler
 
 T0 = datetime(2018, 10, 23, 12, 0, tzinfo=UTC)
 
@@ -72,6 +72,28 @@ def test_the_background_thread_fires_when_another_thread_advances_the_clock(cloc
     assert not done.is_set()
     clock.advance(timedelta(hours=3))
     assert done.wait(timeout=10)
+    scheduler.shutdown()
+
+
+def test_the_jobs_of_an_instant_are_shown_ahead_of_it_and_run_only_when_it_comes(clock: ManualClock) -> None:
+    seen: list[list[str]] = []
+    looked, fired = threading.Event(), threading.Event()
+
+    def ahead(job_ids: list[str]) -> None:
+        seen.append(sorted(job_ids))
+        looked.set()
+
+    scheduler = ClockScheduler(clock)
+    scheduler.start(background=True, ahead=ahead)
+    at = T0 + timedelta(minutes=10)
+    scheduler.schedule_at("slot_end", at, fired.set)
+    scheduler.schedule_at("item_start", at, print)
+    scheduler.schedule_at("later", at + timedelta(minutes=5), print)
+    clock.advance(timedelta(minutes=10) - AHEAD)
+    assert looked.wait(timeout=10)
+    assert seen == [["item_start", "slot_end"]] and not fired.is_set()  # shown, not run
+    clock.advance(AHEAD)
+    assert fired.wait(timeout=10)
     scheduler.shutdown()
 
 
@@ -155,6 +177,8 @@ def test_the_scheduler_reads_none_of_apschedulers_private_members() -> None:
         "_thread",
         "_order",
         "_before_batch",
+        "_ahead",
+        "_look_ahead",
         "_run_count",
         "_running",
         "_main_loop",
