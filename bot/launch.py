@@ -88,6 +88,22 @@ class RunningBot:
         return self.webinar.wait_until_finished(stop, settle)
 
 
+def slack_chat(
+    settings: Settings, clock: Clock, http_port: int | None, http_host: str, health: Callable[[], Health]
+) -> SlackChat:
+    """One workspace's Slack, from the settings: Socket Mode, or the Events API on `http_port`."""
+    return SlackChat(
+        settings.bot_token,
+        settings.api_url,
+        clock,
+        signing_secret=settings.signing_secret,
+        app_token=settings.app_token,
+        http_port=http_port,
+        http_host=http_host,
+        health=health,
+    )
+
+
 def tune_interpreter() -> None:
     """For a process that runs webinars: cues are due to the millisecond while listener threads work
     through bursts of events, so hand the interpreter between threads every 1 ms rather than every 5,
@@ -121,15 +137,10 @@ def launch(
             f"another bot is already running this webinar on this database ({holder}); "
             "stop it first: two bots would post every cue twice"
         )
-    chat = platform(engine) if platform is not None else SlackChat(
-        settings.bot_token,
-        settings.api_url,
-        clock,
-        signing_secret=settings.signing_secret,
-        app_token=settings.app_token,
-        http_port=options.http_port,
-        http_host=options.http_host,
-        health=store_health(engine, [lease]),
+    chat = (
+        platform(engine)
+        if platform is not None
+        else slack_chat(settings, clock, options.http_port, options.http_host, store_health(engine, [lease]))
     )
     try:
         chat.identity()
@@ -273,16 +284,7 @@ def launch_fleet(
             running.stop(flush_seconds=0)
             raise
         return running
-    chat = SlackChat(
-        settings.bot_token,
-        settings.api_url,
-        clock,
-        signing_secret=settings.signing_secret,
-        app_token=settings.app_token,
-        http_port=options.http_port,
-        http_host=options.http_host,
-        health=health,
-    )
+    chat = slack_chat(settings, clock, options.http_port, options.http_host, health)
     try:
         chat.identity()
     except ChatError as exc:

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
 from datetime import date
 from pathlib import Path
+from types import FrameType
 from typing import TextIO
 
 from bot.agenda.load import load_schedule
@@ -130,3 +133,15 @@ def speaker_answer_lines(agenda: Agenda, url: str | None) -> list[str]:
         else:
             lines.append(f"  {speaker.name}: to be confirmed")
     return ["speakers to be confirmed:", *lines]
+
+
+def until_signalled() -> threading.Event:
+    """An event set by SIGTERM or Ctrl-C: a long-running command waits on it, then stops cleanly."""
+    stop = threading.Event()
+
+    def on_signal(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    return stop

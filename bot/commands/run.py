@@ -10,16 +10,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import TYPE_CHECKING
 
 from bot.clock import SystemClock
-from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
+from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments, until_signalled
 from bot.config import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -94,13 +91,7 @@ def _serve(
     from bot.launch import BotError, tune_interpreter
     from bot.store.db import StoreUnavailable
 
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = until_signalled()
     tune_interpreter()
     try:
         bot = start()

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import argparse
 import logging
-import signal
 import sys
-import threading
 from pathlib import Path
-from types import FrameType
 
 from bot.clock import SystemClock
-from bot.commands.common import EXIT_INVALID, EXIT_OK
+from bot.commands.common import EXIT_INVALID, EXIT_OK, until_signalled
 from bot.config import load_install_settings, load_settings
 
 
@@ -60,13 +57,7 @@ def run(args: argparse.Namespace) -> int:
     for noisy in ("slack_sdk", "slack_bolt", "apscheduler"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     clock = SystemClock()
-    stop = threading.Event()
-
-    def on_signal(signum: int, frame: FrameType | None) -> None:
-        stop.set()
-
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop = until_signalled()
     tune_interpreter()
     try:
         running = launch_fleet(
