@@ -328,12 +328,15 @@ class Sender:
 
     # -- one write --------------------------------------------------------------------------
 
-    def _release(self, item: Outgoing) -> None:
+    def _release_lane(self, item: Outgoing) -> None:
         lane = self.chat.lane(item.write)
         if lane is not None:
             self._in_flight.discard(lane.key)
-        self._busy -= 1
         self._cond.notify_all()
+
+    def _release(self, item: Outgoing) -> None:
+        self._release_lane(item)
+        self._busy -= 1
 
     def _requeue(self, item: Outgoing, delay: float) -> None:
         """Put a write back where it was in the queue, not to be tried before `delay` has passed."""
@@ -345,13 +348,18 @@ class Sender:
             self._cond.notify_all()
 
     def _finish(self, item: Outgoing, outcome: Outcome) -> None:
+        # The platform has answered: the lane's next write may go while this one's bookkeeping (the
+        # outbox marking a cue sent, the listeners) runs; it still counts as pending until done.
+        with self._cond:
+            self._release_lane(item)
         if item.on_done is not None:
             try:
                 item.on_done(outcome)
             except Exception:
                 log.exception("callback after a %s failed", type(item.write).__name__)
         with self._cond:
-            self._release(item)
+            self._busy -= 1
+            self._cond.notify_all()
         if outcome.ok:
             self.sent += 1
         else:
