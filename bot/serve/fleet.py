@@ -217,8 +217,18 @@ class Fleet:
                 self.entries[path] = self._open(file, signature)
             elif entry.signature != signature:
                 entry.signature = signature
-                if entry.webinar is not None:
+                if entry.webinar is not None and self._renamed(entry, file):
+                    log.info("serve: %s now has another title or date: a new webinar", path.name)
+                    self._close(entry)
+                    self.entries[path] = self._open(file, signature)
+                elif entry.webinar is not None:
                     entry.webinar.reload()
+
+    def _renamed(self, entry: Entry, file: ScheduleFile) -> bool:
+        """Whether an edit gave the file another title or date: another webinar (`run` refuses such
+        an edit; here the old webinar stops and the new one starts)."""
+        agenda, _ = ScheduleSource(file.path, file.defaults, self.templates, self.transform).load()
+        return agenda is not None and webinar_key(agenda) != entry.key
 
     def _open(self, file: ScheduleFile, signature: Signature) -> Entry:
         entry = Entry(file, signature)

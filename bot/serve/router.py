@@ -80,7 +80,7 @@ class Router:
         with self._lock:
             self._routes.pop(key, None)
 
-    def keys(self) -> list[str]:
+    def webinar_keys(self) -> list[str]:
         with self._lock:
             return sorted(self._routes)
 

@@ -168,3 +168,17 @@ def test_status_prints_every_webinar_where_it_stands_its_next_cue_and_who_runs_i
     serve.stop()
     assert status.run(args) == 0
     assert "nobody (no bot holds its lease now)" in capsys.readouterr().out
+
+
+def test_an_edit_that_gives_a_file_another_title_starts_that_webinar_in_place_of_the_old(
+    fleet_harness: FleetHarness,
+) -> None:
+    h = fleet_harness
+    h.write("a.yaml")
+    serve = h.start()
+    (h.folder / "a.yaml").write_text(
+        (h.folder / "a.yaml").read_text().replace("title: Webinar Alpha", "title: Webinar Delta")
+    )
+    h.step([serve], cest("13:41"))
+    assert [s.key for s in serve.fleet.states() if s.runs_cues] == ["webinar-delta-2018-10-23"]
+    assert KEYS["a.yaml"] not in serve.fleet.router.webinar_keys()
