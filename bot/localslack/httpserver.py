@@ -89,6 +89,10 @@ def parse_params(query: str, body: bytes, content_type: str) -> dict[str, Any]:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # The listen backlog. socketserver's default, 5, resets connections beyond it, and a `serve` process
+    # opens one per Web API call (urllib keeps none alive) from every webinar's sender at once: a
+    # hundred webinars' cues due together would be reset, retried and late, which Slack never does.
+    request_queue_size = 256
     front: HttpFrontEnd
 
 

@@ -311,3 +311,27 @@ def test_stand_in_agenda_time_follows_the_injected_clock(clock: ManualClock, sla
     clock.set(datetime(2018, 10, 23, 15, 30, tzinfo=UTC))
     ts = slack.user("participant05").post("general", "hello at half past three")
     assert ts.startswith(str(int(datetime(2018, 10, 23, 15, 30, tzinfo=UTC).timestamp())))
+
+
+def test_eighty_clients_connecting_at_once_are_all_answered(slack: LocalSlack) -> None:
+    """A `serve` process with many webinars opens as many connections in one burst (urllib opens
+    one per call); Slack answers them all, so the stand-in must not reset any for a full backlog."""
+    import threading
+
+    start = threading.Barrier(80)
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        client = WebClient(token=slack.bot_token, base_url=slack.api_url, retry_handlers=[])
+        start.wait()
+        try:
+            client.auth_test()
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=call) for _ in range(80)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert errors == []
