@@ -106,6 +106,21 @@ def chat_error(exc: Exception) -> ChatError:
 NETWORK_ERRORS = (URLError, OSError, TimeoutError)
 
 
+CHANNELS_FRESH = 60.0  # seconds a listing of the workspace's channels is used for
+
+
+def _conversation(channels: list[dict[str, Any]], wanted: str) -> Conversation | None:
+    for channel in channels:
+        if str(channel.get("id")) == wanted or str(channel.get("name", "")).lower() == wanted.lower():
+            return Conversation(
+                str(channel["id"]),
+                str(channel.get("name") or wanted),
+                bool(channel.get("is_private")),
+                bool(channel.get("is_member")),
+            )
+    return None
+
+
 class SlackChat:
     """One Slack workspace, through its bot token (from the environment, or its installation)."""
 
@@ -139,6 +154,7 @@ class SlackChat:
         self._dms: dict[str, str] = {}
         self._people: dict[str, Person] = {}
         self._links: dict[MessageRef, str] = {}
+        self._channel_list: tuple[float, list[dict[str, Any]]] | None = None
 
     @classmethod
     def for_team(cls, installations: Installations, team_id: str, clock: Clock) -> SlackChat:
@@ -179,7 +195,15 @@ class SlackChat:
             )
         return self._identity
 
-    def _channels(self) -> list[dict[str, Any]]:
+    def _channels(self, fresh: bool = False) -> list[dict[str, Any]]:
+        """Every channel the bot can see; one listing serves `CHANNELS_FRESH` seconds, so a process
+        that starts a hundred webinars lists the workspace's channels once, not three hundred times
+        (conversations.list is Tier 2: 20 calls a minute)."""
+        now = self.clock.monotonic()
+        with self._lock:
+            cached = self._channel_list
+        if cached is not None and not fresh and now - cached[0] < CHANNELS_FRESH:
+            return cached[1]
         found: list[dict[str, Any]] = []
         cursor = None
         while True:
@@ -190,29 +214,29 @@ class SlackChat:
             found.extend(page.get("channels", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
+                with self._lock:
+                    self._channel_list = (now, found)
                 return found
 
     def find_conversation(self, name: str) -> Conversation | None:
         wanted = name.strip().lstrip("#")
         try:
-            channels = self._channels()
+            found = _conversation(self._channels(), wanted)
+            if found is None or (found.private and not found.member):  # new since, or invited since
+                found = _conversation(self._channels(fresh=True), wanted)
         except SlackApiError as exc:
             raise ChatError(f"cannot list channels ({error_code(exc)})") from exc
-        for channel in channels:
-            if str(channel.get("id")) == wanted or str(channel.get("name", "")).lower() == wanted.lower():
-                return Conversation(
-                    str(channel["id"]),
-                    str(channel.get("name") or wanted),
-                    bool(channel.get("is_private")),
-                    bool(channel.get("is_member")),
-                )
-        return None
+        return found
 
     def join(self, conversation: str) -> None:
         try:
             self.client.conversations_join(channel=conversation)
         except SlackApiError as exc:
             raise chat_error(exc) from exc
+        with self._lock:
+            for channel in self._channel_list[1] if self._channel_list is not None else []:
+                if channel.get("id") == conversation:
+                    channel["is_member"] = True
 
     def _person(self, user: dict[str, Any]) -> Person:
         profile = user.get("profile") if isinstance(user.get("profile"), dict) else {}

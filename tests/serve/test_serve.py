@@ -182,3 +182,13 @@ def test_an_edit_that_gives_a_file_another_title_starts_that_webinar_in_place_of
     h.step([serve], cest("13:41"))
     assert [s.key for s in serve.fleet.states() if s.runs_cues] == ["webinar-delta-2018-10-23"]
     assert KEYS["a.yaml"] not in serve.fleet.router.webinar_keys()
+
+
+def test_the_webinars_a_process_starts_share_one_listing_of_the_workspaces_channels(
+    fleet_harness: FleetHarness,
+) -> None:
+    h = fleet_harness
+    h.write("a.yaml", "b.yaml", "c.yaml")
+    h.start()
+    listings = [e for e in h.slack.transcript.entries() if e.name == "conversations.list"]
+    assert len(listings) == 1  # not three per webinar: Slack allows 20 a minute
