@@ -109,6 +109,12 @@ def _person(chat: ChatPort, ref: str) -> tuple[str | None, str]:
 def resolve_people(agenda: Agenda, chat: ChatPort, platform_key: str) -> Resolution:
     speakers: dict[str, str] = {}
     unresolved: dict[str, str] = {}
+    by_email = [s.email for s in agenda.speakers.values() if s.email and not s.account(platform_key)]
+    if len(by_email) > 1:
+        try:  # one walk of the directory instead of a look-up each (the adapter keeps what it found)
+            chat.find_people(by_email)
+        except ChatError as exc:
+            log.warning("looking speakers up together failed (%s); one by one instead", exc.reason)
     for key, speaker in agenda.speakers.items():
         person, why = None, f"no {platform_key} id and no email in the schedule"
         account = speaker.account(platform_key)

@@ -107,6 +107,7 @@ NETWORK_ERRORS = (URLError, OSError, TimeoutError)
 
 
 CHANNELS_FRESH = 60.0  # seconds a listing of the workspace's channels is used for
+PEOPLE_FRESH = 60.0  # seconds a walk of the workspace's people is used for
 
 
 def _conversation(channels: list[dict[str, Any]], wanted: str) -> Conversation | None:
@@ -155,6 +156,7 @@ class SlackChat:
         self._people: dict[str, Person] = {}
         self._links: dict[MessageRef, str] = {}
         self._channel_list: tuple[float, list[dict[str, Any]]] | None = None
+        self._member_list: tuple[float, list[dict[str, Any]]] | None = None
 
     @classmethod
     def for_team(cls, installations: Installations, team_id: str, clock: Clock) -> SlackChat:
@@ -264,8 +266,9 @@ class SlackChat:
 
     def find_person(self, ref: str) -> Person | None:
         ref = ref.strip().lstrip("@")
-        if ref in self._people:
-            return self._people[ref]
+        cached = self._people.get(ref) or (self._people.get(ref.lower()) if EMAIL.match(ref) else None)
+        if cached is not None:
+            return cached
         by_id = bool(USER_ID.match(ref))
         try:
             if by_id:
@@ -289,12 +292,32 @@ class SlackChat:
         return person
 
     def find_people(self, emails: Collection[str]) -> dict[str, Person]:
-        """users.list, page by page (Tier 2, 200 people a page), until every e-mail is found: a list of
-        2,000 registrants costs a few calls instead of 2,000 users.lookupByEmail (Tier 3, 50 a minute)."""
+        """users.list, page by page (Tier 2, 200 people a page): a list of 2,000 registrants costs a few
+        calls instead of 2,000 users.lookupByEmail (Tier 3, 50 a minute). One walk of the directory
+        serves `PEOPLE_FRESH` seconds, so the webinars a process starts share it."""
         wanted = {e.strip().lower() for e in emails if e}
+        if not wanted:
+            return {}
         found: dict[str, Person] = {}
+        for member in self._members():
+            email = str(((member.get("profile") or {}).get("email")) or "").lower()
+            if email in wanted and not member.get("deleted") and not member.get("is_bot"):
+                found[email] = self._person(dict(member))
+        with self._lock:
+            for email, person in found.items():
+                self._people[person.id] = person
+                self._people[email] = person  # find_person(email) finds it without asking
+        return found
+
+    def _members(self) -> list[dict[str, Any]]:
+        now = self.clock.monotonic()
+        with self._lock:
+            cached = self._member_list
+        if cached is not None and now - cached[0] < PEOPLE_FRESH:
+            return cached[1]
+        members: list[dict[str, Any]] = []
         cursor = None
-        while wanted - set(found):
+        while True:
             try:
                 page = self.client.users_list(limit=200, cursor=cursor, include_locale=True).data
             except SlackApiError as exc:
@@ -302,17 +325,12 @@ class SlackChat:
             except NETWORK_ERRORS as exc:
                 raise ChatError(exc.__class__.__name__, transient=True) from exc
             assert isinstance(page, dict)
-            for member in page.get("members", []):
-                email = str(((member.get("profile") or {}).get("email")) or "").lower()
-                if email in wanted and not member.get("deleted") and not member.get("is_bot"):
-                    person = self._person(dict(member))
-                    found[email] = person
-                    with self._lock:
-                        self._people[person.id] = person
+            members.extend(page.get("members", []))
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                break
-        return found
+                with self._lock:
+                    self._member_list = (now, members)
+                return members
 
     def group_members(self, ref: str) -> list[str] | None:
         if not GROUP_ID.match(ref.strip()):

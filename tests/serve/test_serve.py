@@ -192,3 +192,15 @@ def test_the_webinars_a_process_starts_share_one_listing_of_the_workspaces_chann
     h.start()
     listings = [e for e in h.slack.transcript.entries() if e.name == "conversations.list"]
     assert len(listings) == 1  # not three per webinar: Slack allows 20 a minute
+
+
+def test_speakers_are_found_with_one_walk_of_the_directory_not_one_look_up_each(
+    fleet_harness: FleetHarness,
+) -> None:
+    h = fleet_harness
+    h.write("a.yaml", "b.yaml", "c.yaml")
+    serve = h.start()
+    calls = [e.name for e in h.slack.transcript.entries()]
+    assert calls.count("users.list") == 1 and calls.count("users.lookupByEmail") == 0
+    a = next(w for w in serve.fleet.webinars() if w.key == KEYS["a.yaml"])
+    assert a.directory.speakers["astor"] == h.slack.user("astor").id
