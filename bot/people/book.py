@@ -36,6 +36,7 @@ class People:
         self.clock = clock
         self._lock = threading.Lock()
         self._state: PeopleState | None = None
+        self._languages: dict[str, str | None] | None = None  # chat account -> chosen language
 
     def state(self) -> PeopleState:
         """Who the planner plans for (cached until something about people changes)."""
@@ -58,14 +59,20 @@ class People:
     def changed(self) -> None:
         with self._lock:
             self._state = None
+            self._languages = None
 
     def by_person(self, person: str) -> Registrant | None:
         return self.registrants.find(person=person)
 
     def language_of(self, person: str) -> str | None:
-        """The language a registered person chose (None: not registered, or no choice)."""
-        registrant = self.registrants.find(person=person)
-        return registrant.language if registrant is not None and registrant.active else None
+        """The language a registered person chose (None: not registered, or no choice). Asked for
+        every question a person asks, before Slack's ack: kept in memory until people change."""
+        with self._lock:
+            if self._languages is None:
+                self._languages = {
+                    r.person: r.language for r in self.registrants.all() if r.person and r.active
+                }
+            return self._languages.get(person)
 
     def registrant_language(self, key: str) -> str | None:
         registrant = self.registrants.get(key)
