@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from e2e.harness import WEEK_BEFORE
+from e2e.harness import WEEK_BEFORE, run_until
 from matrix.fixtures import MatrixWorld
 from matrix.people import MatrixUser
 
@@ -234,14 +234,4 @@ class MatrixPlatform:
         return {key: sorted(times) for key, times in found.items()}
 
     def run_until(self, bot: RunningBot, until: datetime) -> None:
-        while True:
-            due = bot.webinar.runner.scheduler.next_wakeup()
-            now = self.clock.now()
-            if due is None or due > until:
-                if until > now:
-                    self.clock.set(until)
-                bot.tick()
-                return
-            if due > now:
-                self.clock.set(due)
-            bot.tick()
+        run_until(self.clock, bot, until)

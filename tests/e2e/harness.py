@@ -50,18 +50,7 @@ class Harness:
         return bot
 
     def run_until(self, bot: RunningBot, until: datetime) -> None:
-        """Move the clock from one due cue to the next up to `until`, letting the bot work at each."""
-        while True:
-            due = bot.webinar.runner.scheduler.next_wakeup()
-            now = self.clock.now()
-            if due is None or due > until:
-                if until > now:
-                    self.clock.set(until)
-                bot.tick()
-                return
-            if due > now:
-                self.clock.set(due)
-            bot.tick()
+        run_until(self.clock, bot, until)
 
     def channel(self, name: str) -> str:
         return self.slack.channel_id(name)
@@ -81,6 +70,21 @@ class Harness:
             times = receipts.get(cue.id, [])
             assert len(times) == 1, f"{cue.id}: posted {len(times)} times"
             assert timedelta(0) <= times[0] - cue.at <= tolerance, f"{cue.id}: at {times[0]}, due {cue.at}"
+
+
+def run_until(clock: ManualClock, bot: RunningBot, until: datetime) -> None:
+    """Move the clock from one due cue to the next up to `until`, letting the bot work at each."""
+    while True:
+        due = bot.webinar.runner.scheduler.next_wakeup()
+        now = clock.now()
+        if due is None or due > until:
+            if until > now:
+                clock.set(until)
+            bot.tick()
+            return
+        if due > now:
+            clock.set(due)
+        bot.tick()
 
 
 def cest(text: str) -> datetime:
