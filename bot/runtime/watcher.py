@@ -16,6 +16,18 @@ log = logging.getLogger(__name__)
 Signature = tuple[tuple[int, int] | None, ...]
 
 
+def signature(paths: Sequence[Path]) -> Signature:
+    """What changes when any of `paths` is saved again (modification time and size; None: absent)."""
+    result: list[tuple[int, int] | None] = []
+    for path in paths:
+        try:
+            stat = path.stat()
+            result.append((stat.st_mtime_ns, stat.st_size))
+        except OSError:
+            result.append(None)
+    return tuple(result)
+
+
 class FileWatcher:
     def __init__(self, paths: Sequence[Path], on_change: Callable[[], None], interval: float = 1.0) -> None:
         self.paths = list(paths)
@@ -26,14 +38,7 @@ class FileWatcher:
         self._thread: threading.Thread | None = None
 
     def _signature(self) -> Signature:
-        result: list[tuple[int, int] | None] = []
-        for path in self.paths:
-            try:
-                stat = path.stat()
-                result.append((stat.st_mtime_ns, stat.st_size))
-            except OSError:
-                result.append(None)
-        return tuple(result)
+        return signature(self.paths)
 
     def check(self) -> bool:
         """Call `on_change` if a file changed since the last look; whether one did."""

@@ -42,8 +42,9 @@ from bot.health import Health
 from bot.i18n.catalogs import Catalogs
 from bot.people.directory import SetupError
 from bot.runtime.schedule import ScheduleSource, webinar_key
+from bot.runtime.watcher import Signature
 from bot.runtime.webinar import Webinar, build_webinar
-from bot.serve.folder import ScheduleFile, Signature, schedule_files
+from bot.serve.folder import ScheduleFile, schedule_files
 from bot.serve.router import Route, Router
 from bot.serve.tagged import TaggedChat
 from bot.store.health import store_health

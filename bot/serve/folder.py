@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bot.runtime.watcher import Signature, signature
+
 SCHEDULE_SUFFIXES = (".yaml", ".yml", ".ics")
 DEFAULTS_NAMES = ("defaults.yaml", "defaults.yml")
-
-Signature = tuple[tuple[int, int] | None, ...]
 
 
 @dataclass(frozen=True)
@@ -23,16 +23,7 @@ class ScheduleFile:
 
     def signature(self) -> Signature:
         """What changes when the file (or the folder's defaults) is saved again."""
-        result: list[tuple[int, int] | None] = []
-        for path in (self.path, self.defaults):
-            if path is None:
-                continue
-            try:
-                stat = path.stat()
-                result.append((stat.st_mtime_ns, stat.st_size))
-            except OSError:
-                result.append(None)
-        return tuple(result)
+        return signature([p for p in (self.path, self.defaults) if p is not None])
 
 
 def defaults_of(folder: Path) -> Path | None:
