@@ -22,7 +22,7 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import IntEnum
 
 from bot.chat.port import (
@@ -105,13 +105,19 @@ class TokenBucket:
         return self.tokens
 
 
-@dataclass
 class Pacer:
-    """Token buckets, one per lane; a busy shared lane always leaves a cue room for its burst."""
+    """Token buckets, one per lane; a busy shared lane always leaves a cue room for its burst.
 
-    cue_reserve: float = 2.0
-    buckets: dict[str, TokenBucket] = field(default_factory=dict)
-    held: dict[str, float] = field(default_factory=dict)
+    Lanes are the platform's (`ChatPort.lane`), and so are their limits: Slack counts a method's calls
+    per workspace. Webinars that share a workspace therefore share one pacer (see `bot.serve.fleet`),
+    so a hundred control panels keep within one workspace's `chat.update` rate together. Senders on
+    several threads may use one pacer: its own lock guards the buckets."""
+
+    def __init__(self, cue_reserve: float = 2.0) -> None:
+        self.cue_reserve = cue_reserve
+        self.buckets: dict[str, TokenBucket] = {}
+        self.held: dict[str, float] = {}
+        self._lock = threading.Lock()
 
     def _bucket(self, lane: Lane) -> TokenBucket:
         bucket = self.buckets.get(lane.key)
@@ -123,16 +129,19 @@ class Pacer:
         if lane is None:
             return now
         reserve = self.cue_reserve if lane.shared_with_cues and priority is not Priority.CUE else 0.0
-        return max(self._bucket(lane).ready_at(now, reserve), self.held.get(lane.key, now))
+        with self._lock:
+            return max(self._bucket(lane).ready_at(now, reserve), self.held.get(lane.key, now))
 
     def hold(self, lane: Lane | None, until: float) -> None:
         """Keep the lane's later writes behind one that must wait (a rate limit, a retry): order holds."""
         if lane is not None:
-            self.held[lane.key] = max(self.held.get(lane.key, until), until)
+            with self._lock:
+                self.held[lane.key] = max(self.held.get(lane.key, until), until)
 
     def take(self, lane: Lane | None, now: float) -> None:
         if lane is not None:
-            self._bucket(lane).take(now)
+            with self._lock:
+                self._bucket(lane).take(now)
 
 
 class Sender:
@@ -159,6 +168,7 @@ class Sender:
         self._in_flight: set[str] = set()  # lanes with a write under way: order holds
         self._preparing: list[Outgoing] = []  # writes still being completed (see `send`)
         self._preparer: threading.Thread | None = None
+        self._done: list[tuple[Outgoing, Outcome]] = []  # answered writes whose bookkeeping is due
         self.sent = 0
         self.failures: list[tuple[Outgoing, str]] = []
 
@@ -291,6 +301,9 @@ class Sender:
         self._preparer = threading.Thread(target=self._prepare_loop, name="chat-sender-prepare", daemon=True)
         self._preparer.start()
         self._threads.append(self._preparer)
+        bookkeeper = threading.Thread(target=self._bookkeeping_loop, name="chat-sender-done", daemon=True)
+        bookkeeper.start()
+        self._threads.append(bookkeeper)
 
     def stop(self, timeout: float = 5.0) -> None:
         """Let the workers finish what is queued (within `timeout` seconds), then stop them."""
@@ -307,11 +320,12 @@ class Sender:
         self._threads = []
 
     def abandon(self) -> None:
-        """Stop at once, leaving the queue unsent (a crash)."""
+        """Stop at once, leaving the queue unsent and what was answered unrecorded (a crash)."""
         with self._cond:
             self._running = False
             self._queue.clear()
             self._preparing.clear()
+            self._done.clear()
             self._cond.notify_all()
 
     def _loop(self) -> None:
@@ -348,10 +362,18 @@ class Sender:
             self._cond.notify_all()
 
     def _finish(self, item: Outgoing, outcome: Outcome) -> None:
-        # The platform has answered: the lane's next write may go while this one's bookkeeping (the
-        # outbox marking a cue sent, the listeners) runs; it still counts as pending until done.
+        """The platform has answered: the lane's next write may go at once. What follows (the outbox
+        marking a cue sent, the listeners) is bookkeeping: a running sender hands it to a thread of its
+        own, so the workers only write, and a cue due at the same instant as four others never waits
+        behind their bookkeeping. The write counts as pending until its bookkeeping is done."""
         with self._cond:
             self._release_lane(item)
+            if self._running:
+                self._done.append((item, outcome))
+                return
+        self._book(item, outcome)
+
+    def _book(self, item: Outgoing, outcome: Outcome) -> None:
         if item.on_done is not None:
             try:
                 item.on_done(outcome)
@@ -364,6 +386,18 @@ class Sender:
             self.sent += 1
         else:
             self.failures.append((item, outcome.error or "error"))
+
+    def _bookkeeping_loop(self) -> None:
+        """Runs each answered write's bookkeeping, in the order the answers came."""
+        while True:
+            with self._cond:
+                while not self._done and self._running:
+                    self._cond.wait()
+                if not self._done:
+                    return
+                done, self._done = self._done, []
+            for item, outcome in done:
+                self._book(item, outcome)
 
     def _backoff(self, item: Outgoing) -> float:
         return float(min(0.5 * 2 ** min(item.attempts - 1, 10), self.max_backoff))

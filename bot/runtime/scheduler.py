@@ -37,7 +37,8 @@ log = logging.getLogger(__name__)
 Order = Callable[[str], Any]  # a sort key for a job id
 BeforeBatch = Callable[[list[str]], None]  # sees every job id due at one instant before the first runs
 Ahead = Callable[[list[str]], None]  # sees the job ids due at the next instant, a moment before it
-AHEAD = timedelta(seconds=1)  # agenda time: 1 s live, 17 ms at 60x
+AHEAD = timedelta(seconds=1)  # agenda time, at least: 1 s live
+AHEAD_REAL = 0.25  # and at least this many real seconds: at 60x, 1 agenda second is only 17 ms
 
 
 class ClockScheduler(BaseScheduler):  # type: ignore[misc]
@@ -103,9 +104,9 @@ class ClockScheduler(BaseScheduler):  # type: ignore[misc]
             self._event.clear()
 
     def _look_ahead(self, wake_at: datetime) -> bool:
-        """Wait until `AHEAD` before `wake_at`, then show `ahead` the jobs due then; True if woken
-        first (a job was added or moved)."""
-        early = wake_at - AHEAD
+        """Wait until `AHEAD` (or `AHEAD_REAL` real seconds, whichever is longer) before `wake_at`, then
+        show `ahead` the jobs due then; True if woken first (a job was added or moved)."""
+        early = wake_at - max(AHEAD, timedelta(seconds=AHEAD_REAL * self.clock.speed))
         if self.clock.now() < early and self.clock.wait(self._event, early):
             self._event.clear()
             return True

@@ -19,7 +19,7 @@ from sqlalchemy import Engine
 from bot.agenda.model import Agenda
 from bot.chat.message import Message
 from bot.chat.port import ChatPort, MessageRef
-from bot.chat.sender import Sender
+from bot.chat.sender import Pacer, Sender
 from bot.clock import Clock
 from bot.i18n.catalogs import Catalogs
 from bot.i18n.localized import Phrase
@@ -252,9 +252,16 @@ def session_of(cue: Cue) -> str:
 
 
 def build_webinar(
-    agenda: Agenda, source: ScheduleSource, chat: ChatPort, platform_key: str, engine: Engine, clock: Clock
+    agenda: Agenda,
+    source: ScheduleSource,
+    chat: ChatPort,
+    platform_key: str,
+    engine: Engine,
+    clock: Clock,
+    pacer: Pacer | None = None,
 ) -> Webinar:
-    """Every part of one webinar, each built from the ones before it."""
+    """Every part of one webinar, each built from the ones before it. `pacer`: the rate limits it
+    shares with the other webinars of its workspace (by default, its own)."""
     key = webinar_key(agenda)
     directory = Directory(chat, platform_key, resolve(agenda, chat, platform_key))
     catalogs = Catalogs()
@@ -268,7 +275,7 @@ def build_webinar(
     session.load()
     names = NameBook(chat, NameStore(engine), clock)
     readers = Readers(session, people, names, directory, catalogs)
-    sender = Sender(chat, clock)
+    sender = Sender(chat, clock, pacer)
     delivery = CueDelivery(session, texts, directory, people, sender, outbox, clock, readers)
     backstage = Backstage(directory, sender, readers.webinar_words)
 

@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +37,7 @@ from bot.agenda.problems import Problem
 from bot.chat.markup import compose
 from bot.chat.message import Message, Text, lines
 from bot.chat.port import ChatError, ChatPort, PostMessage
-from bot.chat.sender import Priority, Sender
+from bot.chat.sender import Pacer, Priority, Sender
 from bot.clock import Clock
 from bot.health import Health
 from bot.i18n.catalogs import Catalogs
@@ -50,8 +51,12 @@ from bot.serve.tagged import TaggedChat
 from bot.store.health import store_health
 from bot.store.lease import LockSession, SchedulerLease
 from bot.store.replicas import ReplicaRegistry, fair_share
+from bot.store.versions import Stamp, stamps
 
 log = logging.getLogger(__name__)
+
+
+_CLOSERS = 16  # webinars closed side by side when the process stops
 
 
 class Workspaces(Protocol):
@@ -76,6 +81,7 @@ class Entry:
     problems: list[str] = field(default_factory=list)
     waiting_for: str | None = None  # the workspace it names, where the app is not installed (yet)
     team: str = ""
+    synced: Stamp | None = None  # the stored numbers its webinar last synced at (see bot.store.versions)
 
     @property
     def runs_cues(self) -> bool:
@@ -126,7 +132,9 @@ class Fleet:
         # One PostgreSQL session holds every lease of this process (a connection each would not scale).
         self.locks = LockSession(engine) if engine.dialect.name == "postgresql" else None
         self.registry = ReplicaRegistry(engine, owner, self.locks)
-        self.sender = Sender(chat, clock) if chat is not None else None  # its own notes (a refused file)
+        self._pacers: dict[str, Pacer] = {}  # by workspace ("": the one of single-workspace mode)
+        # Its own notes (a refused file), within the workspace's limits like the webinars' writes.
+        self.sender = Sender(chat, clock, self._pacer("")) if chat is not None else None
         self.entries: dict[Path, Entry] = {}
         self._settling = settle_first
         self._lock = threading.RLock()
@@ -157,8 +165,10 @@ class Fleet:
         if self._thread is not None:
             self._thread.join(timeout=10)
         with self._lock:
-            for entry in list(self.entries.values()):
-                self._close(entry, flush_seconds)
+            entries = list(self.entries.values())
+            if entries:  # side by side: each flushes its own queue, a hundred need not take minutes
+                with ThreadPoolExecutor(min(_CLOSERS, len(entries)), thread_name_prefix="close") as closers:
+                    list(closers.map(lambda entry: self._close(entry, flush_seconds), entries))
             self.entries.clear()
         self.registry.leave()
         if self.locks is not None:
@@ -195,9 +205,20 @@ class Fleet:
         with self._lock:
             self._files()
             self._leases(self.clock.now())
-            for entry in self.entries.values():
-                if entry.runs_cues and entry.webinar is not None:
-                    entry.webinar.sync()
+            self._sync()
+
+    def _sync(self) -> None:
+        """Each webinar whose cues run here picks up what another replica changed: one look at every
+        webinar's stored numbers, then a fresh read only where they moved."""
+        running = [e for e in self.entries.values() if e.runs_cues and e.webinar is not None]
+        if not running:
+            return
+        stored = stamps(self.engine)
+        for entry in running:
+            stamp = stored.get(entry.key, (None, None))
+            if stamp != entry.synced and entry.webinar is not None:
+                entry.synced = stamp
+                entry.webinar.sync()
 
     def _files(self) -> None:
         files = {f.path: f for f in schedule_files(self.folder)}
@@ -263,7 +284,13 @@ class Fleet:
         assert chat is not None
         try:
             webinar = build_webinar(
-                agenda, source, TaggedChat(chat, key), self.platform_key, self.engine, self.clock
+                agenda,
+                source,
+                TaggedChat(chat, key),
+                self.platform_key,
+                self.engine,
+                self.clock,
+                self._pacer(entry.team),
             )
         except (SetupError, ChatError) as exc:
             entry.problems = [str(exc)]
@@ -278,6 +305,13 @@ class Fleet:
         self.router.add(Route(key, webinar.inbox, conversations, window, readers.words, entry.team))
         log.info("serve: %s opened (%s)", file.path.name, key)
         return entry
+
+    def _pacer(self, team: str) -> Pacer:
+        """The rate limits of a workspace, shared by its webinars: the platform counts per workspace."""
+        pacer = self._pacers.get(team)
+        if pacer is None:
+            pacer = self._pacers[team] = Pacer()
+        return pacer
 
     @staticmethod
     def _window(webinar: Webinar) -> Callable[[], tuple[datetime, datetime]]:
@@ -359,6 +393,8 @@ class Fleet:
             for entry in later_first[: len(held) - share]:
                 self._hand_over(entry)
             return
+        if len(held) >= share:
+            return
         for entry in sorted(open_entries, key=self._start_of):
             if len(held) >= share:
                 break
@@ -375,6 +411,7 @@ class Fleet:
         return entry.webinar.session.placement().start
 
     def _hand_over(self, entry: Entry) -> None:
+        entry.synced = None
         if entry.webinar is not None:
             entry.webinar.stop_cues()
         if entry.lease is not None:

@@ -23,6 +23,8 @@ from bot.chat.port import MessageRef
 from bot.store.db import insert_ignoring_duplicates, transaction
 from bot.store.tables import outbox
 
+_CLAIM_CHUNK = 500  # cue ids per UPDATE (well within SQLite's and PostgreSQL's bound parameters)
+
 
 class OutboxStatus(StrEnum):
     PENDING = "pending"  # planned, not yet claimed
@@ -225,13 +227,16 @@ class Outbox:
         if not cue_ids:
             return set()
         t = outbox.c
+        ids = list(dict.fromkeys(cue_ids))
         won: set[str] = set()
-        with transaction(self.engine) as conn:
-            for cue_id in cue_ids:
-                result = conn.execute(
+        with transaction(self.engine) as conn:  # a statement per 500: the instant's cues wait for no more
+            for first in range(0, len(ids), _CLAIM_CHUNK):
+                rows = conn.execute(
                     update(outbox)
                     .where(
-                        t.webinar == self.webinar, t.cue_id == cue_id, t.status == OutboxStatus.PENDING.value
+                        t.webinar == self.webinar,
+                        t.cue_id.in_(ids[first : first + _CLAIM_CHUNK]),
+                        t.status == OutboxStatus.PENDING.value,
                     )
                     .values(
                         status=OutboxStatus.SENDING.value,
@@ -239,9 +244,9 @@ class Outbox:
                         claimed_at=now,
                         updated_at=now,
                     )
+                    .returning(t.cue_id)
                 )
-                if result.rowcount == 1:
-                    won.add(cue_id)
+                won.update(str(row[0]) for row in rows)
         return won
 
     def mark_sent(self, cue_id: str, ref: MessageRef, now: datetime) -> bool:

@@ -28,6 +28,7 @@ from bot.store.tables import (
     speaker_answers,
     votes,
 )
+from bot.store.versions import bump_people
 
 PERSONAL = ("email", "person", "name", "title", "organisation", "phone", "timezone")
 
@@ -121,6 +122,7 @@ class RegistrantStore:
                 conn.execute(
                     insert(registrants).values(webinar=self.webinar, updated_at=now, **_row(registrant))
                 )
+                bump_people(conn, self.webinar)
             return Saved(registrant, "added")
         changes = {k: v for k, v in values.items() if v is not None and v != getattr(existing, k)}
         if source == "import" and existing.source == "chat":
@@ -146,6 +148,7 @@ class RegistrantStore:
                 .where(self._where(registrants.c.key == key))
                 .values(updated_at=now, **values)
             )
+            bump_people(conn, self.webinar)
 
     def match(self, key: str, person: str, now: datetime) -> None:
         """Their chat account, found by their e-mail."""
@@ -173,6 +176,7 @@ class RegistrantStore:
                 .where(registrants.c.webinar == self.webinar, registrants.c.key == key)
                 .values(forgotten_at=now, updated_at=now, language=None, **blank)
             )
+            bump_people(conn, self.webinar)
             conn.execute(
                 update(connection_requests)
                 .where(connection_requests.c.webinar == self.webinar, connection_requests.c.registrant == key)
@@ -383,6 +387,7 @@ class SpeakerAnswers:
             )
             if done.rowcount == 0:
                 conn.execute(insert(speaker_answers).values(webinar=self.webinar, speaker=speaker, **values))
+            bump_people(conn, self.webinar)
 
     def answer(self, speaker: str, answer: str, now: datetime) -> None:
         self._put(speaker, answer=answer, answered_at=now)

@@ -248,6 +248,16 @@ connection_requests = Table(
 Index("ix_connection_requests_webinar", connection_requests.c.webinar, connection_requests.c.status)
 
 # What speakers said: confirmed or declined in chat, and checked in on the day.
+# How many times each webinar's people changed (a registration, a cancellation, a speaker's answer),
+# bumped in the same transaction as the change: replicas compare one number per webinar on every pass
+# instead of reading every registrant of every webinar to see whether anything moved.
+people_versions = Table(
+    "people_versions",
+    metadata,
+    Column("webinar", String(WEBINAR), primary_key=True),
+    Column("version", Integer, nullable=False),
+)
+
 speaker_answers = Table(
     "speaker_answers",
     metadata,

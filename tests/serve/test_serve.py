@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+from datetime import timedelta
 
 import pytest
 
+from bot.runtime.webinar import Webinar
 from bot.serve.tagged import untag
 from serve.harness import KEYS, FleetHarness, cest
 
@@ -204,3 +206,27 @@ def test_speakers_are_found_with_one_walk_of_the_directory_not_one_look_up_each(
     assert calls.count("users.list") == 1 and calls.count("users.lookupByEmail") == 0
     a = next(w for w in serve.fleet.webinars() if w.key == KEYS["a.yaml"])
     assert a.directory.speakers["astor"] == h.slack.user("astor").id
+
+
+def test_a_pass_reads_afresh_only_the_webinars_whose_stored_state_moved(
+    fleet_harness: FleetHarness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    h = fleet_harness
+    h.write("a.yaml", "b.yaml", "c.yaml")
+    serve = h.start()
+    h.step([serve], h.clock.now() + timedelta(seconds=4))
+    reads: list[str] = []
+    original = Webinar.sync
+
+    def counted(webinar: Webinar) -> bool:
+        reads.append(webinar.key)
+        return original(webinar)
+
+    monkeypatch.setattr(Webinar, "sync", counted)
+    serve.fleet.scan()
+    assert reads == []  # a hundred webinars at rest cost two queries a pass, not three each
+
+    b = next(w for w in serve.fleet.webinars() if w.key == KEYS["b.yaml"])
+    b.people.answers.answer("astor", "declined", h.clock.now())  # as another replica would store it
+    serve.fleet.scan()
+    assert reads == [KEYS["b.yaml"]]
