@@ -3,11 +3,14 @@ outages, never doubled, against the stand-in and the real slack_sdk code paths."
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from bot.chat.message import Message, Text
 from bot.chat.port import MessageRef, PostMessage, UpdateMessage, Whisper
-from bot.chat.sender import Outcome, Outgoing, Priority, Sender
+from bot.chat.sender import Outcome, Outgoing, Pacer, Priority, Sender
 from bot.clock import ManualClock
 from bot.localslack import LocalSlack
 from bot.slack.adapter import SlackChat
@@ -213,3 +216,55 @@ def test_a_channel_busy_with_copies_keeps_room_for_a_cue(slack: LocalSlack, cloc
     sender.drain(limit=1)
     assert [r.ok for r in results] == [True]
     assert clock.monotonic() - before < 0.01  # no wait for a token: the copies left the reserve
+
+
+def test_webinars_of_one_workspace_keep_within_its_update_rate_together(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    channel = joined(slack, clock, "sp-webinar-backstage")
+    workspace = Pacer()  # what `serve` hands every webinar of one workspace
+    senders = [Sender(chat_for(slack, clock), clock, workspace) for _ in range(2)]
+    panels: list[MessageRef] = []
+    for n, sender in enumerate(senders):
+        results: list[Outcome] = []
+        sender.submit(post(channel, f"panel of webinar {n}", results=results))
+        sender.drain()
+        assert results[0].ref is not None
+        panels.append(results[0].ref)
+    for version in range(12):
+        for n, sender in enumerate(senders):
+            sender.send(UpdateMessage(panels[n], say(f"panel {n} v{version}")), Priority.PANEL)
+    started = clock.monotonic()
+    for sender in senders:
+        sender.drain()
+    # 24 updates in one workspace, whose chat.update lane allows a burst of 8, then 0.8 a second.
+    assert clock.monotonic() - started >= (24 - 8) / 0.8 - 0.01
+    assert len(slack.transcript.calls(method="chat.update", ok=True)) == 24
+
+
+def test_a_write_never_waits_for_the_bookkeeping_of_those_answered_before_it(
+    slack: LocalSlack, clock: ManualClock
+) -> None:
+    names = ("sp-webinar", "sp-webinar-questions", "sp-webinar-backstage", "psi-panel-7", "general")
+    channels = [joined(slack, clock, name) for name in names]
+    sender = sender_for(slack, clock)  # four workers: one more write than workers
+    bookkeeping_may_end = threading.Event()
+    booked: list[str] = []
+
+    def slow_bookkeeping(outcome: Outcome) -> None:  # e.g. the outbox on a busy database
+        bookkeeping_may_end.wait(30)
+        booked.append(outcome.ref.conversation if outcome.ref else "")
+
+    sender.start()
+    try:
+        for channel in channels:
+            sender.send(PostMessage(channel, say("cue")), Priority.CUE, on_done=slow_bookkeeping)
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and any(texts(slack, c) != ["cue"] for c in channels):
+            threading.Event().wait(0.01)
+        assert all(texts(slack, c) == ["cue"] for c in channels)
+        assert booked == []  # every write went out while the first one's bookkeeping still waited
+    finally:
+        bookkeeping_may_end.set()
+        sender.stop()
+    assert sorted(booked) == sorted(channels) and sender.pending() == 0
