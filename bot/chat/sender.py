@@ -169,6 +169,7 @@ class Sender:
         self._preparing: list[Outgoing] = []  # writes still being completed (see `send`)
         self._preparer: threading.Thread | None = None
         self._done: list[tuple[Outgoing, Outcome]] = []  # answered writes whose bookkeeping is due
+        self._timing = False  # a worker waits for the pacing's next free moment
         self.sent = 0
         self.failures: list[tuple[Outgoing, str]] = []
 
@@ -335,10 +336,25 @@ class Sender:
                     return
                 item, earliest = self._take_ready()
                 if item is None:
-                    wait = None if earliest is None else max(earliest - self.clock.monotonic(), 0.001)
-                    self._cond.wait(None if wait is None else self.clock.real_seconds(wait))
+                    self._idle(earliest)
                     continue
+                if self._queue:
+                    self._cond.notify()  # more may be ready: wake one more worker to look
             self._execute(item)
+
+    def _idle(self, earliest: float | None) -> None:
+        """Wait (holding the condition) for a write to become ready. Only one worker waits for the
+        pacing's next free moment; the others wait to be woken: senders that share a pacer all
+        compute the same moment, and a hundred webinars' workers waking at once for one free
+        token would be a stall at just the instant a cue may be due."""
+        if earliest is None or self._timing:
+            self._cond.wait()
+            return
+        self._timing = True
+        try:
+            self._cond.wait(self.clock.real_seconds(max(earliest - self.clock.monotonic(), 0.001)))
+        finally:
+            self._timing = False
 
     # -- one write --------------------------------------------------------------------------
 
