@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -35,6 +36,7 @@ from bot.store.tables import metadata
 DEFAULT_URL = "sqlite:///webinar-bot.db"
 SQLITE_BUSY_TIMEOUT_MS = 5000
 PG_CONNECT_TIMEOUT_S = 10
+WRITE_LOCK = "webinar_bot_write_lock"  # a SQLite engine's execution option: its in-process writers' lock
 
 
 class StoreUnavailable(RuntimeError):
@@ -94,6 +96,10 @@ def make_engine(
         raise StoreUnavailable(f"no driver for {safe_url(parsed)}: {exc}{hint}") from None
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas(memory=is_memory_sqlite(parsed)))
+        # SQLite has one writer at a time. A writer that finds the file locked sleeps in SQLite's
+        # busy handler (1, 2, 5, 10 ... 100 ms): with a hundred webinars' threads writing, a cue's
+        # claim could sleep tens of milliseconds. Within the process, writers queue on a lock instead.
+        engine = engine.execution_options(**{WRITE_LOCK: threading.RLock()})
     if check:
         with transaction(engine) as conn:
             conn.execute(text("SELECT 1"))
@@ -146,11 +152,17 @@ def insert_ignoring_duplicates(engine: Engine, table: Table) -> Executable:
 @contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """A connection inside one committed transaction; connection-level failures become `StoreUnavailable`."""
+    lock = engine.get_execution_options().get(WRITE_LOCK)
+    if lock is not None and not lock.acquire(timeout=SQLITE_BUSY_TIMEOUT_MS / 1000):
+        raise StoreUnavailable(f"database {safe_url(engine.url)} is unavailable: database is locked")
     try:
         with engine.begin() as conn:
             yield conn
     except (OperationalError, InterfaceError) as exc:
         raise StoreUnavailable(describe_error(engine.url, exc)) from exc
+    finally:
+        if lock is not None:
+            lock.release()
 
 
 def create_schema(engine: Engine) -> None:

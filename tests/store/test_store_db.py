@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, inspect, make_url
+from sqlalchemy import Engine, event, inspect, make_url
 from sqlalchemy.exc import StatementError
 
 from bot.store import Outbox, PlannedCue, StoreUnavailable, create_schema, make_engine, safe_url
@@ -116,3 +117,33 @@ def test_naive_instants_are_refused(engine: Engine) -> None:
                 webinar="w", at=datetime(2018, 1, 1), user_id="u", action="a", detail={}
             )
         )
+
+
+def test_writers_of_one_process_take_turns_rather_than_meet_a_locked_sqlite_file(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    create_schema(engine)
+
+    @event.listens_for(engine, "connect")
+    def impatient(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.execute("PRAGMA busy_timeout=0")  # a locked file is an error at once
+
+    engine.dispose()  # new connections, each impatient
+    outboxes = [Outbox(engine, f"webinar-{n}") for n in range(8)]
+    errors: list[Exception] = []
+    now = datetime(2018, 10, 23, 12, 0, tzinfo=UTC)
+
+    def write(outbox: Outbox) -> None:
+        try:
+            for n in range(40):
+                outbox.sync([PlannedCue(f"cue-{n}", "item_start", "announcements", now)], now)
+                outbox.claim(f"cue-{n}", now)
+        except Exception as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(outbox,)) for outbox in outboxes]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert errors == []
+    assert all(len(outbox.entries()) == 40 for outbox in outboxes)
