@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -147,6 +147,22 @@ def insert_ignoring_duplicates(engine: Engine, table: Table) -> Executable:
     if engine.dialect.name == "postgresql":
         return postgresql.insert(table).on_conflict_do_nothing()
     return insert(table)
+
+
+def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[str, Any]]) -> None:
+    """Insert `rows`, or update those whose `keys` exist: what two replicas saving the same rows at once
+    both manage (a delete-then-insert would fail one of them on the primary key)."""
+    if not rows:
+        return
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(table)
+    columns = [c for c in rows[0] if c not in keys]
+    conn.execute(
+        statement.on_conflict_do_update(
+            index_elements=list(keys), set_={c: statement.excluded[c] for c in columns}
+        ),
+        rows,
+    )
 
 
 @contextmanager

@@ -24,7 +24,7 @@ from bot.questions.model import (
     SessionInfo,
     WebinarInfo,
 )
-from bot.store.db import insert_ignoring_duplicates, transaction
+from bot.store.db import insert_ignoring_duplicates, transaction, upsert
 from bot.store.tables import loose_votes, names, questions, sessions, threads, votes, webinars
 
 
@@ -47,27 +47,33 @@ class QuestionStore:
         session_list: Iterable[SessionInfo],
         language: str = "en",
     ) -> None:
-        with transaction(self.engine) as conn:
-            conn.execute(delete(webinars).where(webinars.c.webinar == self.webinar))
+        rows = [
+            {
+                "webinar": self.webinar,
+                "session_key": s.key,
+                "number": s.number,
+                "position": s.position,
+                "title": s.title,
+                "item_title": s.item_title,
+            }
+            for s in session_list
+        ]
+        info = {
+            "webinar": self.webinar,
+            "title": title,
+            "timezone": timezone,
+            "date": date,
+            "language": language,
+        }
+        with transaction(self.engine) as conn:  # replicas starting together save the same rows at once
+            upsert(conn, webinars, ["webinar"], [info])
             conn.execute(
-                insert(webinars).values(
-                    webinar=self.webinar, title=title, timezone=timezone, date=date, language=language
+                delete(sessions).where(
+                    sessions.c.webinar == self.webinar,
+                    sessions.c.session_key.not_in([row["session_key"] for row in rows]),
                 )
             )
-            conn.execute(delete(sessions).where(sessions.c.webinar == self.webinar))
-            rows = [
-                {
-                    "webinar": self.webinar,
-                    "session_key": s.key,
-                    "number": s.number,
-                    "position": s.position,
-                    "title": s.title,
-                    "item_title": s.item_title,
-                }
-                for s in session_list
-            ]
-            if rows:
-                conn.execute(insert(sessions), rows)
+            upsert(conn, sessions, ["webinar", "session_key"], rows)
 
     def webinar_info(self) -> WebinarInfo | None:
         with self.engine.connect() as conn:
