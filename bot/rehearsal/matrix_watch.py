@@ -63,6 +63,7 @@ class RoomWatch:
         self._since: str | None = None
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stopped = False
 
     def start(self) -> None:
         """From now on: one sync first (no history), then the thread that follows the rooms."""
@@ -74,6 +75,9 @@ class RoomWatch:
 
     def stop(self) -> None:
         """After one last sync, so what the bot posted last is shown and kept."""
+        if self._stopped:
+            return
+        self._stopped = True
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=WAIT_MS / 1000 + 35)

@@ -159,8 +159,11 @@ class OwnHomeserver:
     def player(self, who: str | None, agenda: Agenda) -> Participant | None:
         """Who plays a script step: a speaker by key or Matrix id (by default the first moderator),
         in backstage (invited by the room's creator if they are not in it yet)."""
-        keys = [who] if who else [m for m in agenda.moderators if m in self.people]
-        key = next((k for k in self.people if k in keys or self.people[k].user_id in keys), None)
+        wanted = [who] if who else [m for m in agenda.moderators if m in self.people]
+        by_id = {account.user_id: key for key, account in self.people.items()}
+        key = next(
+            (w if w in self.people else by_id[w] for w in wanted if w in self.people or w in by_id), None
+        )
         if key is None:
             return None
         person = Participant(self.synapse.url, self.people[key], agenda.speakers[key].name)
