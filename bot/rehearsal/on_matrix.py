@@ -56,10 +56,10 @@ from bot.store.sync_position import SyncPositionStore
 
 log = logging.getLogger(__name__)
 LOCALPART = re.compile(r"[^a-z0-9._=-]")
-REFUSED = {
-    "registrants": "registrants are matched to chat accounts by e-mail, and a Matrix bot cannot look "
-    "people up by e-mail: rehearse them on Slack",
-}
+NO_REGISTRANTS = (
+    "--registrants: registrants are matched to chat accounts by e-mail, and a Matrix bot cannot look "
+    "people up by e-mail: rehearse them on Slack"
+)
 
 
 @dataclass
@@ -81,7 +81,7 @@ def alias_name(channel: str) -> str:
 
 def refused(options: RehearsalOptions) -> list[str]:
     """What a Matrix rehearsal cannot do with these options, one line each, saying why."""
-    return [f"--registrants: {REFUSED['registrants']}"] if options.registrants is not None else []
+    return [NO_REGISTRANTS] if options.registrants is not None else []
 
 
 @dataclass
