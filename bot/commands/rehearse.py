@@ -35,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--speed", type=float, default=60.0, help="how many times faster than real time (default 60)"
     )
     parser.add_argument(
-        "--transcript", type=Path, metavar="FILE.jsonl", help="write every Slack call and event as JSON lines"
+        "--transcript",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="write every Slack call and event (on Matrix: every event of the bot's rooms) as JSON lines",
     )
     parser.add_argument(
         "--script",
@@ -54,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--registrants",
         type=Path,
         metavar="FILE.csv",
-        help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail)",
+        help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail;"
+        " Slack only)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
