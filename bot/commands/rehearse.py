@@ -1,6 +1,7 @@
-"""`webinar-bot rehearse FILE [--speed N] [--transcript out.jsonl] [--script FILE]`: the whole webinar,
-against the local Slack stand-in, faster; the chat as it happens, then a summary. With `--platform
-matrix`, on a Synapse of its own (if matrix-synapse is installed), with the same summary."""
+"""`webinar-bot rehearse FILE [--speed N] [--transcript out.jsonl] [--script FILE] [--crowd K]`: the whole
+webinar, against the local Slack stand-in, faster; the chat as it happens, then a summary. With
+`--platform matrix`, on a Synapse of its own (if matrix-synapse is installed): the same chat, crowd,
+script and summary (registrants need Slack)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,24 @@ import argparse
 import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from bot.commands.common import EXIT_INVALID, EXIT_OK, add_schedule_arguments
 
 if TYPE_CHECKING:
+    from bot.rehearsal.crowd import Tally
     from bot.rehearsal.run import RehearsalOptions
+    from bot.rehearsal.summary import Summary
+
+
+class Rehearsed(Protocol):
+    """What any platform's rehearsal hands back for its summary."""
+
+    @property
+    def summary(self) -> Summary: ...
+
+    @property
+    def crowd(self) -> Tally | None: ...
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -22,7 +35,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--speed", type=float, default=60.0, help="how many times faster than real time (default 60)"
     )
     parser.add_argument(
-        "--transcript", type=Path, metavar="FILE.jsonl", help="write every Slack call and event as JSON lines"
+        "--transcript",
+        type=Path,
+        metavar="FILE.jsonl",
+        help="write every Slack call and event (on Matrix: every event of the bot's rooms) as JSON lines",
     )
     parser.add_argument(
         "--script",
@@ -41,7 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--registrants",
         type=Path,
         metavar="FILE.csv",
-        help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail)",
+        help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail;"
+        " Slack only)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
@@ -81,8 +98,14 @@ def run(args: argparse.Namespace) -> int:
     except BotError as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
+    return _summary(result, args.speed, transcript)
+
+
+def _summary(result: Rehearsed, speed: float, transcript: Path | None) -> int:
+    """The same summary on every platform: the cues, then the crowd's account; exit 1 if anything is
+    missing, duplicated, lost or misfiled."""
     print("\nRehearsal summary")
-    for line in result.summary.lines(args.speed):
+    for line in result.summary.lines(speed):
         print(f"  {line}")
     clean = result.summary.clean
     if result.crowd is not None:
@@ -95,33 +118,22 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _on_matrix(args: argparse.Namespace, options: RehearsalOptions) -> int:
-    """The Matrix rehearsal: the schedule and the summary as on Slack; what only the stand-in can do
-    (a transcript, a script, a crowd, registrants, the chat console) is refused or left out, saying so."""
+    """The Matrix rehearsal: the same chat, crowd, script, transcript and summary, on a Synapse of its
+    own; what Matrix cannot rehearse (registrants) is refused, saying why."""
     from bot.config import load_settings
     from bot.launch import BotError
 
-    unsupported = [
-        flag
-        for flag, value in (
-            ("--transcript", args.transcript),
-            ("--script", args.script),
-            ("--crowd", args.crowd),
-            ("--registrants", getattr(args, "registrants", None)),
-        )
-        if value
-    ]
-    if unsupported:
-        print(
-            f"webinar-bot: {', '.join(unsupported)}: not yet on Matrix (rehearse on Slack for them)",
-            file=sys.stderr,
-        )
-        return EXIT_INVALID
     try:
-        from bot.rehearsal.on_matrix import rehearse_on_matrix
+        from bot.rehearsal.on_matrix import refused, rehearse_on_matrix
     except ImportError:
         print(
             "webinar-bot: a Matrix rehearsal needs matrix-nio and matrix-synapse installed", file=sys.stderr
         )
+        return EXIT_INVALID
+    reasons = refused(options)
+    for reason in reasons:
+        print(f"webinar-bot: {reason}", file=sys.stderr)
+    if reasons:
         return EXIT_INVALID
     try:
         result = rehearse_on_matrix(
@@ -130,7 +142,4 @@ def _on_matrix(args: argparse.Namespace, options: RehearsalOptions) -> int:
     except BotError as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID
-    print("\nRehearsal summary")
-    for line in result.summary.lines(args.speed):
-        print(f"  {line}")
-    return EXIT_OK if result.summary.clean else EXIT_INVALID
+    return _summary(result, args.speed, options.transcript)

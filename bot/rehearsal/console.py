@@ -53,6 +53,37 @@ def terminal_text(text: str, unicode: bool, names: Mapping[str, str] | None = No
     return plain
 
 
+def noted(text: str, cue: str, notes: Mapping[str, str]) -> str:
+    """A reminder's text with its note (`[1 day before, compressed]`): the rehearsal moved it."""
+    for template, note in notes.items():
+        if cue.startswith(f"reminder:{template}"):
+            return f"[{note}] {text}"
+    return text
+
+
+class ConsoleLines:
+    """The console's lines: an agenda time, where (a channel, a room, someone's DMs), and the first line
+    of what was said, cut to the terminal's width. One printer for every platform's console."""
+
+    def __init__(self, tz: tzinfo, out: TextIO | None = None, width: int = 120) -> None:
+        self.tz = tz
+        self.out = out or sys.stdout
+        self.width = width
+        self.unicode = (getattr(self.out, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        self._lock = threading.Lock()
+
+    def line(self, at: datetime, where: str, text: str) -> None:
+        stamp = at.astimezone(self.tz).strftime("%H:%M:%S")
+        lines = [part for part in text.splitlines() if part.strip()]
+        first = lines[0] if lines else ""
+        more = f"  (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
+        room = max(self.width - 12 - 26 - len(more), 20)
+        if len(first) > room:
+            first = first[: room - 1] + "…"
+        with self._lock:
+            print(f"{stamp}  {where[:24]:<24}  {first}{more}", file=self.out, flush=True)
+
+
 class ChatConsole:
     """Prints each message the bot posts (and each moderator action) as the stand-in records it."""
 
@@ -65,13 +96,10 @@ class ChatConsole:
         notes: Mapping[str, str] | None = None,
     ) -> None:
         self.slack = slack
-        self.tz = tz
-        self.out = out or sys.stdout
-        self.width = width
+        self.lines = ConsoleLines(tz, out, width)
         self.notes = dict(notes or {})
-        self.unicode = (getattr(self.out, "encoding", "") or "").lower().replace("-", "") == "utf8"
+        self.unicode = self.lines.unicode
         self._names: dict[str, str] = {}
-        self._lock = threading.Lock()
 
     def attach(self) -> None:
         self.slack.transcript.add_listener(self.on_entry)
@@ -93,25 +121,14 @@ class ChatConsole:
         return self._names[channel]
 
     def line(self, agenda_time: str, where: str, text: str) -> None:
-        stamp = datetime.fromisoformat(agenda_time).astimezone(self.tz).strftime("%H:%M:%S")
-        lines = [part for part in text.splitlines() if part.strip()]
-        first = lines[0] if lines else ""
-        more = f"  (+{len(lines) - 1} lines)" if len(lines) > 1 else ""
-        room = max(self.width - 12 - 26 - len(more), 20)
-        if len(first) > room:
-            first = first[: room - 1] + "…"
-        with self._lock:
-            print(f"{stamp}  {where[:24]:<24}  {first}{more}", file=self.out, flush=True)
+        self.lines.line(datetime.fromisoformat(agenda_time), where, text)
 
     def on_entry(self, entry: Entry) -> None:
         if entry.kind == "call" and entry.name == "chat.postMessage" and entry.ok and entry.channel:
             text = terminal_text(str(entry.args.get("text", "")), self.unicode, self._people())
             key = (entry.args.get("metadata") or {}) if isinstance(entry.args.get("metadata"), dict) else {}
             cue = str((key.get("event_payload") or {}).get("key", ""))
-            for template, note in self.notes.items():
-                if cue.startswith(f"reminder:{template}"):
-                    text = f"[{note}] {text}"
-            self.line(entry.agenda, self.where(entry.channel), text)
+            self.line(entry.agenda, self.where(entry.channel), noted(text, cue, self.notes))
         elif entry.kind == "action" and entry.name == "slash_command":
             detail = entry.detail or {}
             text = f"{detail.get('command', '/webinar')} {detail.get('text', '')}".strip()

@@ -6,6 +6,9 @@ questions channel, `/ask`, the `/ask` form (sometimes anonymously), the message 
 on each other's questions with the vote emoji and take some votes back. The crowd keeps its own
 account of what it did, to check the bot's: questions asked and recorded, filed under the right
 session, votes counted, and lost (which must be none).
+
+What a participant can do depends on the platform: the crowd plans and keeps the account, and an
+`Audience` acts for it (on the Slack stand-in here; on Matrix, bot.rehearsal.matrix_crowd).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import random
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from bot.clock import Clock
 from bot.localslack import LocalSlack
@@ -77,14 +80,98 @@ class Tally:
         )
 
 
-class Crowd:
-    def __init__(self, slack: LocalSlack, bot: Webinar, clock: Clock, size: int, seed: int = 2018) -> None:
+class Audience(Protocol):
+    """The participants of one platform, acting for the crowd."""
+
+    paths: tuple[tuple[str, int], ...]  # how they ask, with how often
+
+    def participants(self, size: int) -> list[str]: ...
+
+    def ask(self, who: str, path: str, text: str, questions: str, thread: str | None) -> bool:
+        """Ask by that path; False when it could not be done (a form that never came)."""
+        ...
+
+    def thread(self, conversation: str, root: str) -> list[str]:
+        """The messages in a thread, not its root."""
+        ...
+
+    def react(self, who: str, conversation: str, message: str, emoji: str) -> None: ...
+
+    def unreact(self, who: str, conversation: str, message: str, emoji: str) -> None: ...
+
+    def drain(self) -> None:
+        """Returns once the bot has received everything the participants did."""
+        ...
+
+
+class SlackAudience:
+    """The stand-in's participants (`participant01`, ...), by every path Slack offers."""
+
+    paths: tuple[tuple[str, int], ...] = PATHS
+
+    def __init__(self, slack: LocalSlack, seed: int = 2018) -> None:
         self.slack = slack
+        self.random = random.Random(seed)
+
+    def participants(self, size: int) -> list[str]:
+        people = [u for u in self.slack.workspace.humans() if u.name.startswith("participant")]
+        return [u.id for u in people[:size]]
+
+    def ask(self, who: str, path: str, text: str, questions: str, thread: str | None) -> bool:
+        user = self.slack.user(who)
+        if path == "thread" and thread is not None:
+            user.reply(questions, thread, text)
+        elif path in ("thread", "channel"):
+            user.post(questions, text)
+        elif path == "ask":
+            user.slash("/ask", text, channel="general")
+        elif path == "modal":
+            user.slash("/ask", "", channel="general")
+            modal = self._form(user)
+            if modal is None:
+                return False
+            anonymous = ["yes"] if self.random.random() < 0.5 else []
+            answers: dict[str, dict[str, Any]] = {
+                "question": {"question": text},
+                "anonymous": {"anonymous": anonymous},
+            }
+            user.submit_view(modal.id, answers)
+        else:
+            ts = user.post("general", text)
+            user.shortcut("ask_in_webinar", channel="general", ts=ts)
+            modal = self._form(user)
+            if modal is None:
+                return False
+            user.submit_view(modal.id)
+        return True
+
+    def _form(self, user: SimulatedUser) -> View | None:
+        """The form the bot opens for them: it comes through the bot's sender, a moment later."""
+        try:
+            return self.slack.wait_for(user.modal, timeout=5.0)
+        except TimeoutError:
+            return None
+
+    def thread(self, conversation: str, root: str) -> list[str]:
+        return [m.ts for m in self.slack.workspace.thread(conversation, root) if m.ts != root]
+
+    def react(self, who: str, conversation: str, message: str, emoji: str) -> None:
+        self.slack.user(who).react(conversation, message, emoji)
+
+    def unreact(self, who: str, conversation: str, message: str, emoji: str) -> None:
+        self.slack.user(who).unreact(conversation, message, emoji)
+
+    def drain(self) -> None:
+        self.slack.drain_events()
+
+
+class Crowd:
+    def __init__(self, audience: Audience, bot: Webinar, clock: Clock, size: int, seed: int = 2018) -> None:
+        self.audience = audience
         self.bot = bot
         self.clock = clock
         self.random = random.Random(seed)
-        people = [u for u in slack.workspace.humans() if u.name.startswith("participant")]
-        self.people = [slack.user(u.id) for u in people[:size]]
+        self.people = audience.participants(size)
         self.tally = Tally()
         self._votes: set[tuple[str, str]] = set()  # (question message ts, voter)
         self._serial = 0
@@ -98,20 +185,20 @@ class Crowd:
             (placement.sessions[s.key].start, placement.sessions[s.key].end)
             for _, s in self.bot.session.agenda.sessions()
         ]
-        paths = [path for path, _ in PATHS]
-        weights = [weight for _, weight in PATHS]
+        paths = [path for path, _ in self.audience.paths]
+        weights = [weight for _, weight in self.audience.paths]
         steps: list[Plan] = []
         for person in self.people:
             for start, end in spans:
                 length = (end - start).total_seconds()
                 if self.random.random() < 0.75:
                     at = start + timedelta(seconds=self.random.uniform(0, length * 0.9))
-                    steps.append(Plan(at, person.id, "ask", self.random.choices(paths, weights)[0]))
+                    steps.append(Plan(at, person, "ask", self.random.choices(paths, weights)[0]))
                 for _ in range(self.random.randint(1, 4)):
                     steps.append(
                         Plan(
                             start + timedelta(seconds=self.random.uniform(length * 0.3, length)),
-                            person.id,
+                            person,
                             "vote",
                         )
                     )
@@ -119,7 +206,7 @@ class Crowd:
                 steps.append(
                     Plan(
                         placement.start - timedelta(minutes=self.random.uniform(1, 10)),
-                        person.id,
+                        person,
                         "ask",
                         "channel",
                     )
@@ -133,11 +220,10 @@ class Crowd:
             if self.clock.wait(done, step.at):
                 return
             try:
-                user = self.slack.user(step.who)
                 if step.action == "ask":
-                    self._ask(user, step.path)
+                    self._ask(step.who, step.path)
                 else:
-                    self._vote(user)
+                    self._vote(step.who)
             except Exception:  # a rehearsal's crowd must not stop the rehearsal
                 log.exception("a simulated participant failed")
 
@@ -161,68 +247,41 @@ class Crowd:
             serial = self._serial
         return f"{self.random.choice(TOPICS)} (q{serial})"
 
-    def _ask(self, user: SimulatedUser, path: str) -> None:
+    def _ask(self, who: str, path: str) -> None:
         questions = self.bot.directory.channel("questions")
         text = self._text()
         session = self._expected_session()
         thread = self.bot.questions.thread_for(session) if session != GENERAL else None
-        if path == "thread" and thread is not None:
-            user.reply(questions, thread.id, text)
-        elif path in ("thread", "channel"):
-            user.post(questions, text)
-        elif path == "ask":
-            user.slash("/ask", text, channel="general")
-        elif path == "modal":
-            user.slash("/ask", "", channel="general")
-            modal = self._form(user)
-            if modal is None:
-                return
-            anonymous = ["yes"] if self.random.random() < 0.5 else []
-            answers: dict[str, dict[str, Any]] = {
-                "question": {"question": text},
-                "anonymous": {"anonymous": anonymous},
-            }
-            user.submit_view(modal.id, answers)
-        else:
-            ts = user.post("general", text)
-            user.shortcut("ask_in_webinar", channel="general", ts=ts)
-            modal = self._form(user)
-            if modal is None:
-                return
-            user.submit_view(modal.id)
+        if not self.audience.ask(who, path, text, questions, thread.id if thread is not None else None):
+            return
         with self._lock:
             self.tally.asked += 1
             self.tally.expected[text] = session
 
-    def _form(self, user: SimulatedUser) -> View | None:
-        """The form the bot opens for them: it comes through the bot's sender, a moment later."""
-        try:
-            return self.slack.wait_for(user.modal, timeout=5.0)
-        except TimeoutError:
-            return None
-
-    def _vote(self, user: SimulatedUser) -> None:
+    def _vote(self, who: str) -> None:
         questions = self.bot.directory.channel("questions")
         session = self._expected_session()
         thread = self.bot.questions.thread_for(session) if session != GENERAL else None
         if thread is None:
             return
-        candidates = [m for m in self.slack.workspace.thread(questions, thread.id) if m.ts != thread.id]
+        candidates = self.audience.thread(questions, thread.id)
         if not candidates:
             return
         target = self.random.choice(candidates)
-        key = (target.ts, user.id)
+        key = (target, who)
+        emoji = self.bot.session.agenda.settings.vote_emoji
         if key in self._votes and self.random.random() < 0.5:
-            user.unreact(questions, target.ts, self.bot.session.agenda.settings.vote_emoji)
+            self.audience.unreact(who, questions, target, emoji)
             self._votes.discard(key)
         elif key not in self._votes:
-            user.react(questions, target.ts, self.bot.session.agenda.settings.vote_emoji)
+            self.audience.react(who, questions, target, emoji)
             self._votes.add(key)
 
     # -- the account ------------------------------------------------------------------------------
 
     def settle(self) -> Tally:
-        """Compare what the crowd did with what the bot stored."""
+        """Compare what the crowd did with what the bot stored (once the bot has received it all)."""
+        self.audience.drain()
         stored = self.bot.questions.all()
         by_text = {q.text: q for q in stored}
         tally = self.tally

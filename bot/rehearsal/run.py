@@ -23,7 +23,7 @@ from bot.localslack.workspace import User
 from bot.manifest import bot_events
 from bot.people.csv_import import parse_registrants
 from bot.rehearsal.console import ChatConsole
-from bot.rehearsal.crowd import Crowd, Tally
+from bot.rehearsal.crowd import Crowd, SlackAudience, Tally
 from bot.rehearsal.prepare import Prepared, prepare
 from bot.rehearsal.script import ScriptStep, load_script
 from bot.rehearsal.summary import Summary, summarize
@@ -71,6 +71,22 @@ def load_prepared(options: RehearsalOptions) -> Prepared:
     return prepare(result.agenda, today)
 
 
+def header(prepared: Prepared, speed: float, where: str, out: TextIO) -> None:
+    """What is rehearsed, where, how fast and for how long (on any platform)."""
+    agenda = prepared.agenda
+    start = agenda.start.astimezone(agenda.tz)
+    seconds = (agenda.end - prepared.origin).total_seconds() / speed
+    length = f"{seconds / 60:.1f} minutes" if seconds >= 90 else f"{seconds:.0f} seconds"
+    print(f"Rehearsing {agenda.title}", file=out)
+    when = f"{start:%H:%M} {start.tzname()}"
+    print(
+        f"  {where}, {speed:g}x faster: {when} today, about {length};"
+        " reminders further ahead are compressed into the lead-in.",
+        file=out,
+    )
+    print("  Ctrl-C stops it.\n", file=out, flush=True)
+
+
 class Rehearsal:
     def __init__(self, options: RehearsalOptions, out: TextIO) -> None:
         self.options = options
@@ -107,7 +123,7 @@ class Rehearsal:
                 api_url=env["SLACK_API_URL"],
                 database_url=f"sqlite:///{folder / 'rehearsal.db'}",
             )
-            self._header(agenda, prepared)
+            header(prepared, self.options.speed, "against the local Slack stand-in", self.out)
             if self.options.registrants is not None:
                 self._register(agenda, slack, settings.database_url, prepared.origin)
             if not self.options.quiet:
@@ -122,7 +138,11 @@ class Rehearsal:
             clock.release()
             player = threading.Thread(target=self._play, args=(steps, slack, bot, clock), daemon=True)
             player.start()
-            crowd = Crowd(slack, bot.webinar, clock, self.options.crowd) if self.options.crowd > 0 else None
+            crowd = (
+                Crowd(SlackAudience(slack), bot.webinar, clock, self.options.crowd)
+                if self.options.crowd > 0
+                else None
+            )
             crowd_done = threading.Event()
             crowd_thread = None
             if crowd is not None:
@@ -139,7 +159,6 @@ class Rehearsal:
                 # for a form) and the stand-in has delivered everything they did to the bot.
                 crowd_done.set()
                 crowd_thread.join(timeout=15)
-                slack.drain_events()
                 tally = crowd.settle()
             return RehearsalResult(summary, agenda, bot, slack, tally)
         finally:
@@ -181,19 +200,6 @@ class Rehearsal:
             store.save(details, at - timedelta(seconds=1), source="import")
         self.registered = len(store.all())
         engine.dispose()
-
-    def _header(self, agenda: Agenda, prepared: Prepared) -> None:
-        start = agenda.start.astimezone(agenda.tz)
-        seconds = (agenda.end - prepared.origin).total_seconds() / self.options.speed
-        length = f"{seconds / 60:.1f} minutes" if seconds >= 90 else f"{seconds:.0f} seconds"
-        print(f"Rehearsing {agenda.title}", file=self.out)
-        when = f"{start:%H:%M} {start.tzname()}"
-        print(
-            f"  against the local Slack stand-in, {self.options.speed:g}x faster: {when} today,"
-            f" about {length}; reminders further ahead are compressed into the lead-in.",
-            file=self.out,
-        )
-        print("  Ctrl-C stops it.\n", file=self.out, flush=True)
 
     def _play(self, steps: list[ScriptStep], slack: LocalSlack, bot: RunningBot, clock: ScaledClock) -> None:
         moderators = sorted(bot.webinar.directory.moderators)
