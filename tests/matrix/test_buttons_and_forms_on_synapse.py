@@ -33,6 +33,14 @@ def person(platform: MatrixPlatform, key: str) -> MatrixPerson:
     return found
 
 
+def quick(platform: MatrixPlatform, key: str) -> MatrixPerson:
+    """Someone who answers a whole form in one go: past Synapse's shipped burst of ten messages a
+    test would wait five seconds a message, so their account is exempted, as the bot's is."""
+    world = platform.world
+    world.synapse.exempt_from_rate_limits(world.admin, world.user_id(key))
+    return person(platform, key)
+
+
 def notices(platform: MatrixPlatform, who: MatrixPerson) -> list[str]:
     return [s.text for s in platform.in_direct(who.id, "m.notice")]
 
@@ -57,7 +65,7 @@ def test_a_participant_registers_through_the_exchange_and_is_written_to_in_frenc
     platform = MatrixPlatform(matrix_world, tmp_path)
     try:
         bot = platform.start_bot()
-        ana = person(platform, "participant07")
+        ana = quick(platform, "participant07")
         room = opens_form(platform, bot, ana, "!webinar register")
         assert "1/7 · Name" in notices(platform, ana)[-1]
         for text in ("Ana Duarte", "-", "CGT", "-", "1", "Français"):
@@ -89,6 +97,14 @@ def test_a_participant_registers_through_the_exchange_and_is_written_to_in_frenc
         [request] = bot.webinar.people.requests.open()
         assert (request.person, request.missing, request.location) == (ana.id, "Une caméra", "Dakar, Sénégal")
         assert any("Une caméra" in s.text for s in platform.seen(platform.room("backstage")))
+
+        ana.presses(room, registered[0].id, "register_change")  # the form again, filled in: `-` keeps
+        bot.tick()
+        assert "1/7 ·" in notices(platform, ana)[-1] and "Ana Duarte" in notices(platform, ana)[-1]
+        for text in ("-", "-", "FES", "-", "-", "-", "-"):
+            ana.says(room, text)
+        [changed] = [r for r in bot.webinar.people.registrants.all() if r.person == ana.id]
+        assert (changed.name, changed.organisation, changed.language) == ("Ana Duarte", "FES", "fr")
     finally:
         platform.stop()
 
@@ -99,7 +115,7 @@ def test_a_wrong_answer_is_asked_again_a_command_waits_and_cancel_stops_the_form
     platform = MatrixPlatform(matrix_world, tmp_path)
     try:
         bot = platform.start_bot()
-        bo = person(platform, "participant08")
+        bo = quick(platform, "participant08")
         room = opens_form(platform, bot, bo, "!webinar register")
         for text in ("Bo", "-", "-", "-"):
             bo.says(room, text)
