@@ -830,10 +830,7 @@ class MatrixChat:
     ) -> None:
         """Say what a step says; when the form is complete, hand it in, and ask again what the core
         found wrong with it."""
-        if step.exchange is not None:
-            self._exchanges.put(step.exchange)
-        else:
-            self._exchanges.close(exchange.person)
+        self._exchanges.moved(exchange, step.exchange)
         for message in step.say:
             self._notice(exchange.room, message)
         if step.submitted is None:
@@ -849,8 +846,8 @@ class MatrixChat:
         if reply.errors:
             complete = replace(exchange, answers=step.submitted)
             again = forms.reopen(complete, reply.errors, now, w)
-            if again.exchange is not None:
-                self._exchanges.put(again.exchange)
+            if again.exchange is not None and self._exchanges.replaces(exchange.person, now) is None:
+                self._exchanges.put(again.exchange)  # unless a new form was opened meanwhile
             for message in again.say:
                 self._notice(exchange.room, message)
         if reply.message is not None:

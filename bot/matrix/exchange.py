@@ -295,6 +295,17 @@ class Exchanges:
                 return None, found
             return found, None
 
+    def moved(self, before: Exchange, after: Exchange | None) -> None:
+        """`before` went on as `after` (None: it is over), unless a new form replaced it meanwhile."""
+        with self._lock:
+            if self._open.get(before.person) is not before:
+                return
+            if after is None:
+                del self._open[before.person]
+            else:
+                self._open[before.person] = after
+                self._open.move_to_end(before.person)
+
     def close(self, person: str) -> None:
         with self._lock:
             self._open.pop(person, None)

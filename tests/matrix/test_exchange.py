@@ -203,3 +203,15 @@ def test_open_exchanges_are_bounded_the_longest_waiting_closed_first() -> None:
     assert len(exchanges) == 3
     assert exchanges.waiting("@p0:example.org", ROOM, NOW) == (None, None)
     assert exchanges.waiting("@p4:example.org", ROOM, NOW)[0] is not None
+
+
+def test_an_answer_handled_while_a_new_form_opened_does_not_bring_the_old_one_back() -> None:
+    exchanges = Exchanges()
+    first = started()
+    exchanges.put(first)
+    newer = started(Form("connection_help", "Connection help", (TextField("missing", "What is missing?"),)))
+    exchanges.put(newer)
+    exchanges.moved(first, answer(first, "Ana", NOW, W).exchange)
+    assert exchanges.waiting(ANA, ROOM, NOW)[0] is newer
+    exchanges.moved(newer, None)
+    assert len(exchanges) == 0
