@@ -58,7 +58,9 @@ Field = Choice | TextField | Checkboxes
 class Form:
     """`name` says which form it is when it comes back; `state` travels with it, unseen by the person.
 
-    `intro` is shown above the fields; a form with no fields is a read-only view (a long list)."""
+    `intro` is shown above the fields; a form with no fields is a read-only view (a long list).
+    `language` is the one its words are in (a code, "" when unsaid): a platform that asks a form's
+    fields in a short exchange writes its own few words around them in it."""
 
     name: str
     title: str
@@ -67,3 +69,4 @@ class Form:
     cancel: str = "Cancel"
     state: Mapping[str, str] = field(default_factory=dict)
     intro: Message | None = None
+    language: str = ""

@@ -15,8 +15,18 @@ in order, to the inbox on a thread of their own; a command's reply goes to the p
 (`next_batch`) is stored, so a restart resumes where the bot stopped: nothing missed, nothing seen
 twice. On the very first start there is no position, and the backlog is not processed.
 
-Matrix has no modals and no home tab: `open_form` and `publish_home` answer with a permanent
-`ChatError` that says so, which the sender reports like any refused write.
+Buttons are numbered actions (bot.matrix.writer): a keycap reaction on the message, or a reply to
+it with the number, is a `Pressed` with the action and value the button would have carried, for
+the message it sat on (bot.matrix.events). Which action a number means is read from the message's
+content, as the bot last wrote it: kept in memory as the bot posts and edits, read back from the
+homeserver (the latest edit included) after a restart. The presser's keycap is taken back where
+the bot may redact it, so the same number can be pressed again.
+
+Matrix has no modals: a form is a short exchange in the person's direct room with the bot
+(bot.matrix.exchange). Their messages there answer it, one field at a time, and are neither
+questions nor commands meanwhile; the last answer hands the inbox a `Submitted`, as a modal
+would, and problems the core finds are asked again. There is no home tab: `publish_home` answers
+with a permanent `ChatError` that says so, which the sender reports like any refused write.
 """
 
 from __future__ import annotations
@@ -33,7 +43,8 @@ import urllib.parse
 import uuid
 from collections import OrderedDict
 from collections.abc import Collection, Coroutine, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any, TypeVar
 
 from aiohttp import ClientError
@@ -58,12 +69,13 @@ from nio import (
 )
 from nio.api import MessageDirection
 
-from bot.chat.inbound import Command, Inbound, Posted
-from bot.chat.message import Message
+from bot.chat.inbound import Command, Inbound, Posted, Pressed, Submitted
+from bot.chat.message import Message, lines
 from bot.chat.port import (
     ChatError,
     Conversation,
     DeleteMessage,
+    Handle,
     Identity,
     Inbox,
     Lane,
@@ -79,9 +91,21 @@ from bot.chat.port import (
     Write,
 )
 from bot.clock import Clock
-from bot.matrix.events import Reaction, ReactionMemory, Translator
+from bot.i18n.catalogs import Catalogs
+from bot.i18n.words import Words
+from bot.matrix import exchange as forms
+from bot.matrix.events import Reaction, ReactionMemory, Translator, without_fallback
 from bot.matrix.loop import LoopClosed, LoopThread
-from bot.matrix.writer import KEY_FIELD, content, emoji_char, in_thread, reaction, replacement
+from bot.matrix.writer import (
+    KEY_FIELD,
+    Action,
+    actions_of,
+    content,
+    emoji_char,
+    in_thread,
+    reaction,
+    replacement,
+)
 from bot.store.seen_reactions import SeenReaction, SeenReactionStore
 from bot.store.sync_position import SyncPositionStore
 
@@ -122,6 +146,7 @@ TRANSPORT_ERRORS = (ClientError, asyncio.TimeoutError, TimeoutError, OSError)
 MODERATOR_LEVEL = 50  # Matrix's own word for a room's moderators
 OLD_ROOM_VERSIONS = {str(n) for n in range(1, 12)}  # creators listed in power levels like anyone
 REMEMBERED = 50_000  # own event ids and handled event ids kept in memory
+REMEMBERED_ACTIONS = 10_000  # messages whose numbered actions are kept in memory
 
 
 def chat_error(response: ErrorResponse) -> ChatError:
@@ -222,6 +247,10 @@ class MatrixChat:
         self._reactions: dict[tuple[str, str, str], str] = {}
         self._own = _Recent()
         self._handled = _Recent()
+        self._actions: OrderedDict[tuple[str, str], tuple[Action, ...]] = OrderedDict()
+        self._no_redact: set[str] = set()  # rooms where the bot may not take a presser's keycap back
+        self._exchanges = forms.Exchanges()
+        self._catalogs: Catalogs | None = None
         self._queue: queue.Queue[_Batch | None] = queue.Queue()
         self._stopping = threading.Event()
         self._sync: Any = None
@@ -425,7 +454,71 @@ class MatrixChat:
         )
         event = str(self._ok(answer, RoomSendResponse).event_id)
         self._own.add(event)
+        if kind == "m.room.message":
+            relates = body.get("m.relates_to") or {}
+            if relates.get("rel_type") == "m.replace" and isinstance(body.get("m.new_content"), dict):
+                self._remember_actions(room, str(relates.get("event_id")), actions_of(body["m.new_content"]))
+            elif actions_of(body):
+                self._remember_actions(room, event, actions_of(body))
         return event
+
+    # -- the numbered actions (buttons) ------------------------------------------------------------
+
+    def _remember_actions(self, room: str, event: str, actions: tuple[Action, ...]) -> None:
+        with self._lock:
+            self._actions[(room, event)] = actions
+            self._actions.move_to_end((room, event))
+            while len(self._actions) > REMEMBERED_ACTIONS:
+                self._actions.popitem(last=False)
+
+    def actions(self, room: str, event: str) -> tuple[Action, ...]:
+        """The numbered actions of the bot's message `event`, as the bot last wrote them: from memory,
+        else (after a restart) from the homeserver, its latest edit included; none for anyone else's."""
+        with self._lock:
+            known = self._actions.get((room, event))
+        if known is not None:
+            return known
+        try:
+            answer = self._call(self.client.room_get_event(room, event))
+        except ChatError:
+            return ()  # unknown now: not remembered, asked again at the next press
+        if not isinstance(answer, RoomGetEventResponse):
+            return ()
+        source = answer.event.source
+        written = source.get("content") or {}
+        if source.get("sender") != self.user_id:
+            found: tuple[Action, ...] = ()
+        else:
+            found = actions_of(self._latest_edit(room, source) or written)
+        self._remember_actions(room, event, found)
+        return found
+
+    def _latest_edit(self, room: str, source: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """The content of the latest edit of an event, as the homeserver aggregates it (the whole
+        edit event, or only its id on older homeservers); None when it was never edited."""
+        relations = (source.get("unsigned") or {}).get("m.relations") or {}
+        edit = relations.get("m.replace") if isinstance(relations, Mapping) else None
+        if not isinstance(edit, Mapping):
+            return None
+        if not isinstance(edit.get("content"), Mapping) and edit.get("event_id"):
+            answer = self._call(self.client.room_get_event(room, str(edit["event_id"])))
+            edit = answer.event.source if isinstance(answer, RoomGetEventResponse) else {}
+        new = (edit.get("content") or {}).get("m.new_content")
+        return new if isinstance(new, Mapping) and edit.get("sender") in (self.user_id, None) else None
+
+    def _take_back(self, room: str, reaction_event: str) -> None:
+        """Redact the keycap a person pressed with, where the bot may (their direct room, a room
+        where it moderates): the same number can then be pressed again. Elsewhere it stays."""
+        if room in self._no_redact:
+            return
+        try:
+            answer = self._call(self.client.room_redact(room, reaction_event), write=True)
+        except ChatError:
+            return
+        if isinstance(answer, ErrorResponse) and answer.status_code == "M_FORBIDDEN":
+            with self._lock:
+                if len(self._no_redact) < REMEMBERED_ACTIONS:
+                    self._no_redact.add(room)
 
     def post(self, write_: PostMessage, key: str | None = None) -> MessageRef:
         room = self._room(write_.conversation)
@@ -530,9 +623,29 @@ class MatrixChat:
         )
 
     def open_form(self, write_: OpenForm) -> None:
-        raise ChatError(
-            "forms are not supported on Matrix", hint="Matrix has no modals: use the !webinar commands"
-        )
+        """A short exchange in the person's direct room: the form's title, intro and first question
+        (a form without fields is shown, and that is all). It replaces an unfinished one."""
+        form, person = write_.form, write_.person
+        room = self.direct_conversation(person)
+        now = self.clock.now()
+        w = self._words(form.language)
+        step = forms.begin(form, person, room, now, w)
+        say = list(step.say)
+        unfinished = self._exchanges.replaces(person, now)
+        if unfinished is not None and unfinished.form != form and say:
+            note = forms.replaced_note(unfinished, w)
+            say[0] = say[0].with_text(lines(note.text, say[0].text))
+        for message in say:
+            self._send(room, "m.room.message", content(message, "m.notice"))
+        if step.exchange is not None:
+            self._exchanges.put(step.exchange)
+        elif unfinished is not None:
+            self._exchanges.close(person)
+
+    def _words(self, language: str) -> Words:
+        if self._catalogs is None:
+            self._catalogs = Catalogs()
+        return self._catalogs.words(language or "en")
 
     def publish_home(self, write_: PublishHome) -> None:
         raise ChatError("Matrix has no home view", hint="use !webinar status")
@@ -540,7 +653,7 @@ class MatrixChat:
     def lane(self, write_: Write) -> Lane | None:
         """Synapse limits messages per account, not per room: one lane for every event the bot sends,
         when one is configured (an operator usually exempts the bot's account instead)."""
-        if isinstance(write_, OpenForm | PublishHome):
+        if isinstance(write_, PublishHome):
             return None
         return self._lane
 
@@ -572,7 +685,7 @@ class MatrixChat:
         memory: ReactionMemory | None = None
         if self.positions is not None:
             memory = StoredReactions(SeenReactionStore(self.positions.engine, identity.person))
-        translate = Translator(identity.person, self.clock.now, self._is_bots, memory)
+        translate = Translator(identity.person, self.clock.now, self._is_bots, memory, self.actions)
         since = self.positions.load(self.user_id) if self.positions is not None else None
         if since is None:
             first = self._ok(
@@ -668,30 +781,101 @@ class MatrixChat:
     def _deliver(self, inbox: Inbox, translate: Translator, room: str, event: dict[str, Any]) -> None:
         event_id = str(event.get("event_id") or "")
         try:
+            if self._answers_form(inbox, room, event):
+                return
             value = translate.event(room, event)
             if value is not None:
                 reply = inbox.receive(value)
                 if reply is not None and reply.message is not None:
                     self._answer(value, reply.message)
+                if isinstance(value, Pressed) and value.handle.data.get("reaction"):
+                    self._take_back(room, value.handle.data["reaction"])
         except Exception:
             log.exception("an event from %s failed", room)
         finally:
             self._handled.add(event_id)
+
+    # -- forms: the exchange ------------------------------------------------------------------------
+
+    def _answers_form(self, inbox: Inbox, room: str, event: Mapping[str, Any]) -> bool:
+        """Whether this event is a person's answer to the form the bot is asking them in this room
+        (handled here: it is not a question or a command as well)."""
+        written = event.get("content")
+        sender = str(event.get("sender") or "")
+        if (
+            event.get("type") != "m.room.message"
+            or not isinstance(written, Mapping)
+            or sender == self.user_id
+        ):
+            return False
+        relates = written.get("m.relates_to")
+        if isinstance(relates, Mapping) and relates.get("rel_type") == "m.replace":
+            return False  # an edit of an answer already given changes nothing
+        if written.get("msgtype") not in ("m.text", "m.emote", "m.notice"):
+            return False
+        now = self.clock.now()
+        waiting, expired = self._exchanges.waiting(sender, room, now)
+        if expired is not None:
+            self._notice(room, forms.expired_note(expired, self._words(expired.form.language)))
+        if waiting is None:
+            return False
+        text = without_fallback(str(written.get("body") or ""), written)
+        w = self._words(waiting.form.language)
+        step = forms.answer(waiting, text, now, w)
+        self._step(inbox, waiting, step, str(event.get("event_id") or ""), now, w)
+        return True
+
+    def _step(
+        self, inbox: Inbox, exchange: forms.Exchange, step: forms.Step, event_id: str, now: datetime, w: Words
+    ) -> None:
+        """Say what a step says; when the form is complete, hand it in, and ask again what the core
+        found wrong with it."""
+        self._exchanges.moved(exchange, step.exchange)
+        for message in step.say:
+            self._notice(exchange.room, message)
+        if step.submitted is None:
+            return
+        form = exchange.form
+        handle = Handle({"room": exchange.room, "event": event_id})
+        submitted = Submitted(
+            exchange.person, form.name, step.submitted, dict(form.state), handle, now, event_id
+        )
+        reply = inbox.receive(submitted)
+        if reply is None:
+            return
+        if reply.errors:
+            complete = replace(exchange, answers=step.submitted)
+            again = forms.reopen(complete, reply.errors, now, w)
+            if again.exchange is not None and self._exchanges.replaces(exchange.person, now) is None:
+                self._exchanges.put(again.exchange)  # unless a new form was opened meanwhile
+            for message in again.say:
+                self._notice(exchange.room, message)
+        if reply.message is not None:
+            self._notice(exchange.room, reply.message)
+
+    def _notice(self, room: str, message: Message) -> None:
+        """A notice for one person in their direct room; a rate limit is waited out."""
+        for _ in range(5):
+            try:
+                self._send(room, "m.room.message", content(message, "m.notice"))
+                return
+            except ChatError as exc:
+                if exc.retry_after is None:
+                    log.warning("could not write to %s (%s)", room, exc.reason)
+                    return
+                self.clock.sleep(exc.retry_after)
 
     def _answer(self, value: Inbound, message: Message) -> None:
         """A reply for one person: in their direct room (a notice); a rate limit is waited out."""
         person = value.person if isinstance(value, Command | Posted) else getattr(value, "person", "")
         if not person:
             return
-        for _ in range(5):
-            try:
-                self.whisper(Whisper("", person, message))
-                return
-            except ChatError as exc:
-                if exc.retry_after is None:
-                    log.warning("could not answer %s (%s)", person, exc.reason)
-                    return
-                self.clock.sleep(exc.retry_after)
+        try:
+            room = self.direct_conversation(person)
+        except ChatError as exc:
+            log.warning("could not answer %s (%s)", person, exc.reason)
+            return
+        self._notice(room, message)
 
     def close(self) -> None:
         """Stop receiving now; writes still go out for a short while (the webinar flushes its last

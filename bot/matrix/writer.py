@@ -4,14 +4,19 @@ Escaping is total in both: every literal run is HTML-escaped in `formatted_body`
 and quotes), so `<script>` or `<a href>` in a question shows those characters; and every message
 carries `m.mentions`, which tells clients that the only people it mentions are the ones the bot
 chose (a speaker it addresses): with `m.mentions` present, clients ignore `@room` and names in the
-body, so nothing a schedule or a person wrote pings anyone. Matrix has no buttons: a message's
-actions ride in the content (`org.webinar_bot.actions`) for a client or widget that shows them.
+body, so nothing a schedule or a person wrote pings anyone.
+
+Matrix has no buttons, so a message's actions are numbered lines under the part they belong to
+(`1️⃣ Answered · 2️⃣ Hide · 3️⃣ Pin to next discussion`) and ride in the content, in that order
+(`org.webinar_bot.actions`): a person presses one by reacting with its keycap (the first ten) or by
+replying to the message with its number (any). The content is where the adapter reads them back,
+after a restart too.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,7 +36,9 @@ from bot.chat.message import (
 )
 
 KEY_FIELD = "org.webinar_bot.key"  # the key of a keyed post (a cue id): how a post is found again
-ACTIONS_FIELD = "org.webinar_bot.actions"
+ACTIONS_FIELD = "org.webinar_bot.actions"  # a message's actions, in the order they are numbered
+KEYCAPS = ("1️⃣", "2️⃣", "3️⃣", "4️⃣", "5️⃣", "6️⃣", "7️⃣", "8️⃣", "9️⃣", "🔟")  # pressed by reaction
+MAX_ACTIONS = 99  # numbered actions in one message (a digest has at most 23 questions of three)
 EVENT_BUDGET = 56_000  # bytes of body and HTML together: Synapse refuses events over 65,536 bytes
 CUT_NOTE = "… (cut: too long for one Matrix message)"
 SAFE_SCHEMES = ("https://", "http://", "mailto:")
@@ -87,6 +94,42 @@ def emoji_name(key: str) -> str:
             return SHORT_NAMES[candidate]
     stripped = key.strip(":")
     return stripped if key.startswith(":") and key.endswith(":") and stripped else key
+
+
+def keycap_number(key: str) -> int | None:
+    """A reaction key as the number of the action it presses (`3️⃣` → 3), with or without the
+    variation selector clients may leave out; None for every other key (👍 stays a vote)."""
+    bare = key.replace("\ufe0f", "")
+    for number, keycap in enumerate(KEYCAPS, start=1):
+        if bare == keycap.replace("\ufe0f", ""):
+            return number
+    return None
+
+
+def action_mark(number: int) -> str:
+    """How an action's number shows: its keycap (react with it), or `[11]` past ten (reply with it)."""
+    return KEYCAPS[number - 1] if number <= len(KEYCAPS) else f"[{number}]"
+
+
+@dataclass(frozen=True)
+class Action:
+    """A pressable action of a message, as it rides in the content."""
+
+    label: str
+    action: str
+    value: str
+
+
+def actions_of(written: Mapping[str, Any]) -> tuple[Action, ...]:
+    """The actions a message's content carries, in their numbered order (malformed entries dropped)."""
+    found = written.get(ACTIONS_FIELD)
+    if not isinstance(found, list):
+        return ()
+    return tuple(
+        Action(str(a.get("label") or ""), str(a["action"]), str(a.get("value") or ""))
+        for a in found[:MAX_ACTIONS]
+        if isinstance(a, Mapping) and isinstance(a.get("action"), str)
+    )
 
 
 def person_link(user_id: str) -> str:
@@ -150,21 +193,32 @@ def _write(inlines: Iterable[Inline], out: _Out) -> None:
                 out.html.append(_escape(fallback))
 
 
-def _buttons(buttons: tuple[Button, ...]) -> list[dict[str, str]]:
-    return [{"label": b.label, "action": b.action, "value": b.value} for b in buttons]
+def _buttons(buttons: tuple[Button, ...], actions: list[dict[str, str]], out: _Out) -> None:
+    """A part's buttons as one numbered line (numbers run on through the message), kept in order."""
+    shown = []
+    for button in buttons:
+        if len(actions) >= MAX_ACTIONS:
+            break
+        actions.append({"label": button.label, "action": button.action, "value": button.value})
+        shown.append(f"{action_mark(len(actions))} {button.label}")
+    if shown:
+        line = " · ".join(shown)
+        out.body.append(("\n" if out.body else "") + line)
+        out.html.append(("<br>" if out.html else "") + _escape(line))
 
 
 def content(message: Message, msgtype: str = "m.text") -> dict[str, Any]:
     """The event content of a message: body, HTML, the people it means to mention, its actions."""
     out = _Out()
     _write(message.text, out)
-    actions = _buttons(message.buttons)
+    actions: list[dict[str, str]] = []
+    _buttons(message.buttons, actions, out)
     for section in message.sections:
         if section.text:
             out.body.append("\n")
             out.html.append("<br>")
             _write(section.text, out)
-        actions += _buttons(section.buttons)
+        _buttons(section.buttons, actions, out)
     if message.context:
         out.body.append("\n")
         out.html.append("<br><small>")

@@ -78,6 +78,7 @@ def registration_form(
         submit=w("Register"),
         cancel=w("Cancel"),
         state=state,
+        language=w.code,
     )
 
 
@@ -187,6 +188,7 @@ def help_form(state: Mapping[str, str], w: Words) -> Form:
         submit=w("Ask for help"),
         cancel=w("Cancel"),
         state=state,
+        language=w.code,
     )
 
 

@@ -193,7 +193,7 @@ class Moderation:
         self.sender.send(
             OpenForm(
                 event.person,
-                Form("questions_all", w("All questions"), intro=listing, cancel=w("Close")),
+                Form("questions_all", w("All questions"), intro=listing, cancel=w("Close"), language=w.code),
                 event.handle,
             ),
             Priority.REPLY,

@@ -54,6 +54,7 @@ def ask_form(
         submit=w("Ask"),
         cancel=w("Cancel"),
         state=state,
+        language=w.code,
     )
 
 

@@ -6,7 +6,8 @@ before they return). What the bot posted is read back from the rooms with the bo
 
 Synapse stamps events in real time while the bot runs on a ManualClock, so the clock here remembers
 when (in real time) it was moved: an event's `origin_server_ts` reads as the agenda time the clock
-showed when Synapse stored it. Matrix has no buttons: a press is skipped, saying so.
+showed when Synapse stored it. A button is pressed as a person does on Matrix: a reaction with the
+keycap of its number on the message, as the bot last wrote it.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from bot.clock import ManualClock
 from bot.config import Settings
 from bot.launch import LaunchOptions, RunningBot, launch
 from bot.matrix.adapter import MatrixChat
-from bot.matrix.writer import ACTIONS_FIELD, KEY_FIELD
+from bot.matrix.writer import ACTIONS_FIELD, KEY_FIELD, KEYCAPS
 from bot.store.sync_position import SyncPositionStore
 from contract.platform import Person, Seen
 
@@ -138,7 +139,20 @@ class MatrixPerson:
         return replies[-1] if len(replies) > before else ""
 
     def presses(self, room: str, message: str, action: str) -> None:
-        pytest.skip("Matrix has no buttons: a message's actions cannot be pressed there")
+        """React with the keycap of the first action `action` of the message, as shown now."""
+        shown = next(e["shown"] for e in _messages(self.platform._events(room)) if e["event_id"] == message)
+        actions = [str(a.get("action")) for a in shown.get(ACTIONS_FIELD) or [] if isinstance(a, dict)]
+        if action not in actions[: len(KEYCAPS)]:
+            pytest.fail(f"{message} has no action {action} among its first ten: {actions}")
+        self._done(self.user.reacts(room, message, KEYCAPS[actions.index(action)]))
+
+    def joins_direct(self) -> str:
+        """Accept the bot's invitation to their direct room (a client does it with one click)."""
+        rooms = self.platform.bot_user.direct_rooms().get(self.id, [])
+        assert rooms, f"the bot has no direct room with {self.id}"
+        for room in rooms:
+            self.user.join(room)
+        return rooms[0]
 
     def private(self) -> list[str]:
         """The bot's notices in this person's direct rooms: command replies and whispers."""

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from e2e.harness import cest
 
+from bot.questions.model import QuestionStatus
 from bot.timeline.cue import audience_speaker
 from contract.platform import Platform, Seen
 
@@ -162,3 +163,17 @@ def test_nothing_in_a_question_pings_anyone(platform: Platform) -> None:
     assert "<!channel>" in copy.text and "<b>hi</b>" in copy.text  # shown literally, as typed
     stored = bot.webinar.questions.all()
     assert [q.text for q in stored] == ["@channel @room <!channel> <b>hi</b> {{ 7 * 7 }}"]
+
+
+def test_a_moderator_marks_a_question_answered_with_the_digests_button(platform: Platform) -> None:
+    bot = platform.start_bot()
+    platform.run_until(bot, cest("14:11"))
+    platform.person("participant05").says(platform.room("questions"), "Who pays for it?")
+    bot.tick()
+    platform.run_until(bot, cest("14:20"))
+    backstage = platform.room("backstage")
+    digest = next(s for s in platform.seen(backstage) if (s.key or "").startswith("discussion_start:"))
+    platform.person("ortiz").presses(backstage, digest.id, "question_answered")
+    bot.tick()
+    [question] = bot.webinar.questions.all()
+    assert question.status is QuestionStatus.ANSWERED

@@ -119,7 +119,8 @@ class MatrixUser:
         return str(answer["event_id"])
 
     def reacts(self, room: str, message: str, emoji: str = "+1") -> str:
-        key = emoji_char(emoji)
+        """A reaction by short name (`+1`) or as the emoji itself (`2️⃣`)."""
+        key = emoji_char(emoji) if emoji.isascii() else emoji
         relation = {"rel_type": "m.annotation", "event_id": message, "key": key}
         event = self.send(room, "m.reaction", {"m.relates_to": relation})
         self.reactions[(room, message, emoji)] = event

@@ -18,8 +18,8 @@ from matrix.fixtures import MatrixWorld
 from matrix.people import MatrixUser, q
 from sqlalchemy import Engine
 
-from bot.chat.form import Form
-from bot.chat.inbound import Command, Deleted, Edited, Inbound, Posted, Reacted, Reply
+from bot.chat.form import Choice, Form, Option, TextField
+from bot.chat.inbound import Command, Deleted, Edited, Inbound, Posted, Reacted, Reply, Submitted
 from bot.chat.message import Mention, Message, Text
 from bot.chat.port import ChatError, Handle, MessageRef, OpenForm, PostMessage, Upload
 from bot.clock import ManualClock
@@ -165,10 +165,43 @@ def test_a_report_is_uploaded_to_the_media_repository_then_posted_as_a_file(
         assert response.read() == b"question,votes\nPensions?,2\n"
 
 
-def test_a_form_is_refused_for_good_saying_matrix_has_none(chat: MatrixChat) -> None:
-    with pytest.raises(ChatError) as refused:
-        chat.open_form(OpenForm("@ana:localhost", Form("register", "Register"), Handle({})))
-    assert "not supported on Matrix" in refused.value.reason and not refused.value.transient
+def test_a_form_is_a_short_exchange_in_the_direct_room_and_comes_back_submitted(
+    matrix_world: MatrixWorld, chat: MatrixChat
+) -> None:
+    inbox = Collect()
+    chat.listen(inbox)
+    ana = matrix_world.people["participant02"]
+    form = Form(
+        "connection_help",
+        "Connection help",
+        (TextField("missing", "What is missing?"), Choice("mode", "Mode", (Option("Online", "online"),))),
+        state={"registrant": "r1"},
+    )
+    chat.open_form(OpenForm(ana.id, form, Handle({})))
+    room = chat.direct_conversation(ana.id)
+    ana.join(room)
+    asked = [
+        e["content"]["body"] for e in ana.events(room, sender=chat.user_id) if e["type"] == "m.room.message"
+    ]
+    assert "1/1 · What is missing?" in asked[-1] and asked[-1].startswith("Connection help")
+    answer = ana.says(room, "A camera <b>")
+    until(lambda: chat.handled(answer), "the answer handled")
+    [submitted] = [e for e in inbox.seen if isinstance(e, Submitted)]
+    assert (submitted.person, submitted.form, submitted.state) == (
+        ana.id,
+        "connection_help",
+        {"registrant": "r1"},
+    )
+    assert submitted.values == {"missing": ("A camera <b>",), "mode": ("online",)}
+    assert not [e for e in inbox.seen if isinstance(e, Posted)]  # the answer was not also a message
+
+    chat.open_form(
+        OpenForm(
+            ana.id, Form("questions_all", "All questions", intro=Message((Text("1. Pensions?"),))), Handle({})
+        )
+    )
+    view = [e for e in ana.events(room, sender=chat.user_id) if e["type"] == "m.room.message"][-1]["content"]
+    assert view["body"] == "All questions\n1. Pensions?" and view["msgtype"] == "m.notice"
 
 
 def test_a_speakers_direct_room_is_recorded_in_m_direct_and_reused(

@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.chat.inbound import Command, Deleted, Edited, Posted, Reacted
-from bot.chat.refs import MessageRef
+from bot.chat.inbound import Command, Deleted, Edited, Posted, Pressed, Reacted
+from bot.chat.refs import Handle, MessageRef
 from bot.matrix.events import Translator, command_of
+from bot.matrix.writer import Action
 
 NOW = datetime(2018, 10, 23, 12, 0, tzinfo=UTC)
 BOT = "@bot:example.org"
@@ -122,3 +123,64 @@ def test_malformed_events_are_ignored_not_raised() -> None:
         },
     ):
         assert translate.event(ROOM, event) is None
+
+
+DIGEST_ACTIONS = (
+    Action("Answered", "question_answered", "12:s1"),
+    Action("Hide", "question_hide", "12:s1"),
+    Action("Pin to next discussion", "question_pin", "12:s1"),
+)
+
+
+def pressing() -> Translator:
+    """A translator that knows the digest `$digest` as the bot last wrote it, with three actions."""
+    return Translator(
+        BOT,
+        lambda: NOW,
+        lambda room, event: event == "$digest",
+        actions=lambda room, event: DIGEST_ACTIONS if event == "$digest" else (),
+    )
+
+
+def keycap(event_id: str, target: str, key: str) -> dict[str, Any]:
+    return {
+        "type": "m.reaction",
+        "event_id": event_id,
+        "sender": "@ortiz:example.org",
+        "content": {"m.relates_to": {"rel_type": "m.annotation", "event_id": target, "key": key}},
+    }
+
+
+def test_a_keycap_reaction_on_the_bots_message_presses_that_numbered_action() -> None:
+    pressed = pressing().event(ROOM, keycap("$k", "$digest", "2️⃣"))
+    assert pressed == Pressed(
+        "@ortiz:example.org",
+        "question_hide",
+        "12:s1",
+        Handle({"room": ROOM, "event": "$k", "reaction": "$k"}),
+        NOW,
+        MessageRef(ROOM, "$digest"),
+    )
+
+
+def test_a_vote_stays_a_vote_and_a_keycap_without_its_action_stays_a_reaction() -> None:
+    translate = pressing()
+    assert isinstance(translate.event(ROOM, keycap("$v", "$digest", "👍")), Reacted)
+    assert isinstance(translate.event(ROOM, keycap("$k4", "$digest", "4️⃣")), Reacted)  # there is no fourth
+    assert isinstance(translate.event(ROOM, keycap("$k1", "$question", "1️⃣")), Reacted)  # not the bot's
+
+
+def test_a_reply_that_says_a_number_presses_that_action_and_any_other_reply_is_a_message() -> None:
+    translate = pressing()
+    reply = {"m.relates_to": {"m.in_reply_to": {"event_id": "$digest"}}}
+    body = "> <@bot:example.org> Questions for ...\n\n3"
+    pressed = translate.event(ROOM, message("$r1", body, **reply))
+    assert isinstance(pressed, Pressed) and (pressed.action, pressed.ref) == (
+        "question_pin",
+        MessageRef(ROOM, "$digest"),
+    )
+    assert "reaction" not in pressed.handle.data
+    assert isinstance(translate.event(ROOM, message("$r2", "3 please", **reply)), Posted)
+    assert isinstance(translate.event(ROOM, message("$r3", "7", **reply)), Posted)
+    elsewhere = {"m.relates_to": {"m.in_reply_to": {"event_id": "$question"}}}
+    assert isinstance(translate.event(ROOM, message("$r4", "1", **elsewhere)), Posted)

@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from bot.chat.message import Button, Emoji, Link, Mention, Message, Section, Strong, Text
-from bot.matrix.writer import ACTIONS_FIELD, content, emoji_name, in_thread, reaction, replacement
+from bot.matrix.writer import (
+    ACTIONS_FIELD,
+    Action,
+    actions_of,
+    content,
+    emoji_name,
+    in_thread,
+    keycap_number,
+    reaction,
+    replacement,
+)
 
 HOSTILE = '@room @channel <a href="https://evil.example">x</a> <script>alert(1)</script> & {{ 7 * 7 }}'
 
@@ -50,15 +60,46 @@ def test_markup_links_and_emoji_become_html_and_unsafe_link_schemes_do_not() -> 
     assert "javascript:" not in written["formatted_body"]
 
 
-def test_buttons_ride_in_the_content_as_actions() -> None:
+def test_buttons_are_numbered_lines_under_their_part_and_ride_in_the_content_in_that_order() -> None:
     message = Message(
         (Text("Digest"),),
         buttons=(Button("Pause", "pause"),),
-        sections=(Section((Text("Q1"),), (Button("Answered", "question_answered", "q1"),), "q1"),),
+        sections=(
+            Section(
+                (Text("Q1 <b>"),), (Button("Answered", "question_answered", "q1"), Button("Hide", "h", "q1"))
+            ),
+            Section((Text("Q2"),), (Button("Answered", "question_answered", "q2"),)),
+        ),
     )
     written = content(message)
-    assert [a["action"] for a in written[ACTIONS_FIELD]] == ["pause", "question_answered"]
-    assert written["body"] == "Digest\nQ1"
+    assert [(a["action"], a["value"]) for a in written[ACTIONS_FIELD]] == [
+        ("pause", ""),
+        ("question_answered", "q1"),
+        ("h", "q1"),
+        ("question_answered", "q2"),
+    ]
+    assert written["body"] == "Digest\n1️⃣ Pause\nQ1 <b>\n2️⃣ Answered · 3️⃣ Hide\nQ2\n4️⃣ Answered"
+    assert "Q1 &lt;b&gt;<br>2️⃣ Answered · 3️⃣ Hide" in written["formatted_body"]
+    assert [a.action for a in actions_of(written)] == ["pause", "question_answered", "h", "question_answered"]
+
+
+def test_past_ten_an_action_shows_its_number_to_reply_with() -> None:
+    buttons = tuple(Button(f"B{n}", f"b{n}") for n in range(1, 13))
+    written = content(Message((Text("Many"),), buttons=buttons))
+    assert written["body"].endswith("9️⃣ B9 · 🔟 B10 · [11] B11 · [12] B12")
+
+
+def test_a_keycap_reaction_is_the_number_of_an_action_and_nothing_else_is() -> None:
+    assert keycap_number("1️⃣") == 1
+    assert keycap_number("1\u20e3") == 1  # without the variation selector, as some clients send it
+    assert keycap_number("🔟") == 10
+    assert keycap_number("👍") is None and keycap_number("1") is None and keycap_number("#️⃣") is None
+
+
+def test_malformed_actions_in_a_content_are_dropped() -> None:
+    written = {ACTIONS_FIELD: [{"action": "a", "value": "1"}, {"label": "no action"}, "x", {"action": 3}]}
+    assert actions_of(written) == (Action("", "a", "1"),)
+    assert actions_of({ACTIONS_FIELD: "nonsense"}) == ()
 
 
 def test_a_very_long_message_goes_as_plain_text_within_what_synapse_accepts() -> None:
