@@ -16,6 +16,7 @@ after a restart too.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +80,15 @@ EMOJI = {
     "tada": "🎉",
 }
 SHORT_NAMES = {char: name for name, char in reversed(EMOJI.items())}
+
+
+_SLASH_COMMAND = re.compile(r"^/(webinar|ask)\b")
+
+
+def matrix_command(code: str) -> str:
+    """A command the bot's texts name (`/webinar help`, `/ask`) as a Matrix user types it (`!webinar
+    help`): on Matrix, commands are messages that start with `!`."""
+    return _SLASH_COMMAND.sub(r"!\1", code)
 
 
 def emoji_char(name: str) -> str:
@@ -162,6 +172,7 @@ def _write(inlines: Iterable[Inline], out: _Out) -> None:
                 _write(parts, out)
                 out.html.append("</em>")
             case Code(text):
+                text = matrix_command(text)
                 out.body.append(text)
                 out.html.append(f"<code>{_escape(text)}</code>")
             case Emoji(name):
@@ -175,12 +186,13 @@ def _write(inlines: Iterable[Inline], out: _Out) -> None:
                 else:
                     out.html.append(_escape(shown))
             case Mention(name, person):
-                out.body.append(f"@{name}")
+                shown = name if name.startswith("@") else f"@{name}"  # a Matrix id is already "@…"
+                out.body.append(shown)
                 if person and person.startswith("@"):
-                    out.html.append(f'<a href="{person_link(person)}">@{_escape(name)}</a>')
+                    out.html.append(f'<a href="{person_link(person)}">{_escape(shown)}</a>')
                     out.mentions.append(person)
                 else:
-                    out.html.append(f"@{_escape(name)}")
+                    out.html.append(_escape(shown))
             case ChannelLink(name, conversation):
                 out.body.append(f"#{name}")
                 if conversation:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.chat.message import Button, Emoji, Link, Mention, Message, Section, Strong, Text
+from bot.chat.message import Button, Code, Emoji, Link, Mention, Message, Section, Strong, Text
 from bot.matrix.writer import (
     ACTIONS_FIELD,
     Action,
@@ -131,3 +131,16 @@ def test_reaction_keys_fold_to_short_names() -> None:
     assert emoji_name("✅") == "white_check_mark"
     assert emoji_name(":+1:") == "+1"
     assert emoji_name("🦄") == "🦄"
+
+
+def test_the_commands_the_bot_names_are_written_as_matrix_users_type_them() -> None:
+    written = content(Message((Text("Try "), Code("/webinar help"), Text(" or "), Code("/ask"), Text("."))))
+    assert written["body"] == "Try !webinar help or !ask."
+    assert "<code>!webinar help</code>" in written["formatted_body"]
+    assert content(Message((Code("/tmp/webinar"),)))["body"] == "/tmp/webinar"  # not a command
+
+
+def test_a_person_known_only_by_their_matrix_id_is_shown_with_one_at_sign() -> None:
+    written = content(Message((Text("Question from "), Mention("@mod:example.org", "@mod:example.org"))))
+    assert written["body"] == "Question from @mod:example.org"
+    assert ">@mod:example.org</a>" in written["formatted_body"]
