@@ -55,6 +55,7 @@ from bot.store.names import NameStore
 from bot.store.outbox import Outbox
 from bot.store.people import ConnectionRequests, RegistrantStore, SpeakerAnswers, attendance
 from bot.store.questions import QuestionStore
+from bot.store.sent_marks import SentMarks
 from bot.timeline.cue import Cue, cue_id
 
 log = logging.getLogger(__name__)
@@ -259,14 +260,16 @@ def build_webinar(
     engine: Engine,
     clock: Clock,
     pacer: Pacer | None = None,
+    marks: SentMarks | None = None,
 ) -> Webinar:
     """Every part of one webinar, each built from the ones before it. `pacer`: the rate limits it
-    shares with the other webinars of its workspace (by default, its own)."""
+    shares with the other webinars of its workspace (by default, its own); `marks`: where its posted
+    cues are marked sent together with the other webinars' (by default, each at once)."""
     key = webinar_key(agenda)
     directory = Directory(chat, platform_key, resolve(agenda, chat, platform_key))
     catalogs = Catalogs()
     texts = Texts(source.templates, agenda, catalogs)
-    outbox = Outbox(engine, key)
+    outbox = Outbox(engine, key, marks)
     questions = QuestionStore(engine, key)
     people = People(
         RegistrantStore(engine, key), SpeakerAnswers(engine, key), ConnectionRequests(engine, key), clock

@@ -51,6 +51,7 @@ from bot.serve.tagged import TaggedChat
 from bot.store.health import store_health
 from bot.store.lease import LockSession, SchedulerLease
 from bot.store.replicas import ReplicaRegistry, fair_share
+from bot.store.sent_marks import SentMarks
 from bot.store.versions import Stamp, stamps
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ class Fleet:
         # One PostgreSQL session holds every lease of this process (a connection each would not scale).
         self.locks = LockSession(engine) if engine.dialect.name == "postgresql" else None
         self.registry = ReplicaRegistry(engine, owner, self.locks)
+        self.marks = SentMarks(engine) if background else None  # its cues marked sent together
         self._pacers: dict[str, Pacer] = {}  # by workspace ("": the one of single-workspace mode)
         # Its own notes (a refused file), within the workspace's limits like the webinars' writes.
         self.sender = Sender(chat, clock, self._pacer("")) if chat is not None else None
@@ -144,6 +146,8 @@ class Fleet:
     # -- the loop ---------------------------------------------------------------------------------
 
     def start(self, interval: float = 2.0) -> None:
+        if self.marks is not None:
+            self.marks.start()
         if self.background and self.sender is not None:
             self.sender.start()
         self.scan()
@@ -170,6 +174,8 @@ class Fleet:
                 with ThreadPoolExecutor(min(_CLOSERS, len(entries)), thread_name_prefix="close") as closers:
                     list(closers.map(lambda entry: self._close(entry, flush_seconds), entries))
             self.entries.clear()
+        if self.marks is not None:
+            self.marks.stop(flush_seconds)
         self.registry.leave()
         if self.locks is not None:
             self.locks.close()
@@ -186,6 +192,8 @@ class Fleet:
                 if entry.lease is not None:
                     entry.lease.release()  # what the OS or the database does for a dead process
             self.entries.clear()
+        if self.marks is not None:
+            self.marks.abandon()
         self.registry.abandon()
         if self.locks is not None:
             self.locks.close()  # as the server does when a process dies: its session, and its locks, go
@@ -291,6 +299,7 @@ class Fleet:
                 self.engine,
                 self.clock,
                 self._pacer(entry.team),
+                self.marks,
             )
         except (SetupError, ChatError) as exc:
             entry.problems = [str(exc)]

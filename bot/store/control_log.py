@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Engine, insert, select
 
-from bot.store.db import transaction
+from bot.store.db import reading, transaction
 from bot.store.tables import control_log
 
 
@@ -48,7 +48,7 @@ class ControlLog:
     def recent(self, limit: int = 20) -> list[ControlEntry]:
         """The last `limit` actions, oldest first (in recording order, not by `at`: clocks can be scaled)."""
         t = control_log.c
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(t.id, t.at, t.user_id, t.action, t.detail)
                 .where(t.webinar == self.webinar)

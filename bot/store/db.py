@@ -166,6 +166,17 @@ def upsert(conn: Connection, table: Table, keys: Sequence[str], rows: list[dict[
 
 
 @contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A connection for reads only, so it never waits for the writers' turn (`transaction`): a SQLite
+    reader in WAL mode reads alongside the writer. Failures become `StoreUnavailable` as there."""
+    try:
+        with engine.connect() as conn:
+            yield conn
+    except (OperationalError, InterfaceError) as exc:
+        raise StoreUnavailable(describe_error(engine.url, exc)) from exc
+
+
+@contextmanager
 def transaction(engine: Engine) -> Iterator[Connection]:
     """A connection inside one committed transaction; connection-level failures become `StoreUnavailable`."""
     lock = engine.get_execution_options().get(WRITE_LOCK)

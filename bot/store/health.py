@@ -9,7 +9,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.health import Health
-from bot.store.db import StoreUnavailable, transaction
+from bot.store.db import StoreUnavailable, reading
 from bot.store.lease import SchedulerLease
 
 log = logging.getLogger(__name__)
@@ -29,7 +29,7 @@ def store_health(engine: Engine, leases: Sequence[SchedulerLease]) -> Callable[[
     def check() -> Health:
         held = sum(1 for lease in leases if lease.held)
         try:
-            with transaction(engine) as conn:
+            with reading(engine) as conn:
                 conn.execute(text("SELECT 1"))
         except (StoreUnavailable, SQLAlchemyError) as exc:
             log.warning("health: the database does not answer (%s)", exc.__class__.__name__)

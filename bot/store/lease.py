@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, text
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import DBAPIError, OperationalError
 
-from bot.store.db import StoreUnavailable, describe_error, is_memory_sqlite, transaction
+from bot.store.db import StoreUnavailable, describe_error, is_memory_sqlite, reading, transaction
 from bot.store.tables import leases
 
 _POLL_S = 0.05  # how often a waiting SQLite lease retries its flock
@@ -380,14 +380,14 @@ class _RowLock:
         _forget(self.engine, self.webinar, self.token)
 
     def held_elsewhere(self) -> bool:
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             return (
                 conn.execute(select(leases.c.token).where(leases.c.webinar == self.webinar)).first()
                 is not None
             )
 
     def still_held(self) -> bool:
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(select(leases.c.token).where(leases.c.webinar == self.webinar)).first()
         return row is not None and row.token == self.token
 
@@ -461,7 +461,7 @@ class SchedulerLease:
             return self.owner
         if not self._lock.held_elsewhere():
             return None  # a row left by a crashed holder says nothing
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             owner = conn.execute(select(leases.c.owner).where(leases.c.webinar == self.webinar)).scalar()
         return owner or "another bot (it has not said who it is yet)"
 

@@ -13,7 +13,7 @@ from sqlalchemy import Engine, Executable, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from bot.store.db import transaction
+from bot.store.db import reading, transaction
 from bot.store.tables import live_state
 
 
@@ -32,7 +32,7 @@ class LiveStateStore:
 
     def load(self) -> tuple[dict[str, Any], int] | None:
         """The document and its version, or None before the first save."""
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(live_state.c.document, live_state.c.version).where(
                     live_state.c.webinar == self.webinar

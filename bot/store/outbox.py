@@ -15,15 +15,62 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, Row, and_, bindparam, func, select, update
 
 from bot.chat.port import MessageRef
-from bot.store.db import insert_ignoring_duplicates, transaction
+from bot.store.db import insert_ignoring_duplicates, reading, transaction
 from bot.store.tables import outbox
 
 _CLAIM_CHUNK = 500  # cue ids per UPDATE (well within SQLite's and PostgreSQL's bound parameters)
+
+
+if TYPE_CHECKING:
+    from bot.store.sent_marks import SentMarks
+
+
+@dataclass(frozen=True)
+class SentMark:
+    """A cue posted (where, when), to be marked `sent` with others (`bot.store.sent_marks`)."""
+
+    webinar: str
+    cue_id: str
+    ref: MessageRef
+    at: datetime
+
+
+def mark_sent_together(engine: Engine, marks: list[SentMark]) -> None:
+    """Mark several webinars' claimed cues sent in one transaction (those no longer `sending` stay)."""
+    t = outbox.c
+    statement = (
+        update(outbox)
+        .where(
+            t.webinar == bindparam("m_webinar"),
+            t.cue_id == bindparam("m_cue"),
+            t.status == OutboxStatus.SENDING.value,
+        )
+        .values(
+            status=OutboxStatus.SENT.value,
+            channel=bindparam("m_channel"),
+            ts=bindparam("m_ts"),
+            error=None,
+            sent_at=bindparam("m_at"),
+            updated_at=bindparam("m_at"),
+        )
+    )
+    rows = [
+        {
+            "m_webinar": m.webinar,
+            "m_cue": m.cue_id,
+            "m_channel": m.ref.conversation,
+            "m_ts": m.ref.id,
+            "m_at": m.at,
+        }
+        for m in marks
+    ]
+    with transaction(engine) as conn:
+        conn.execute(statement, rows)
 
 
 class OutboxStatus(StrEnum):
@@ -106,11 +153,14 @@ def _entry(row: Row[Any]) -> OutboxEntry:
 class Outbox:
     """The outbox rows of one webinar."""
 
-    def __init__(self, engine: Engine, webinar: str) -> None:
+    def __init__(self, engine: Engine, webinar: str, marks: SentMarks | None = None) -> None:
+        """`marks`: where a running `serve` process writes its cues' marks together (see
+        `bot.store.sent_marks`); without it, each mark is written at once."""
         if not webinar:
             raise ValueError("the outbox needs a webinar key")
         self.engine = engine
         self.webinar = webinar
+        self.marks = marks
 
     # -- planning ---------------------------------------------------------------------------------
 
@@ -250,7 +300,10 @@ class Outbox:
         return won
 
     def mark_sent(self, cue_id: str, ref: MessageRef, now: datetime) -> bool:
-        """Record where a claimed cue was posted; False if it was not `sending`."""
+        """Record where a claimed cue was posted; False if it was not `sending` (or, queued to be
+        written with others, True)."""
+        if self.marks is not None and self.marks.add(SentMark(self.webinar, cue_id, ref, now)):
+            return True
         return self._transition(
             cue_id,
             (OutboxStatus.SENDING,),
@@ -305,7 +358,7 @@ class Outbox:
     # -- reading ----------------------------------------------------------------------------------
 
     def get(self, cue_id: str) -> OutboxEntry | None:
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             row = conn.execute(
                 select(outbox).where(outbox.c.webinar == self.webinar, outbox.c.cue_id == cue_id)
             ).first()
@@ -316,7 +369,7 @@ class Outbox:
         query = select(outbox).where(outbox.c.webinar == self.webinar)
         if status is not None:
             query = query.where(outbox.c.status == status.value)
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(query.order_by(outbox.c.planned_at, outbox.c.cue_id)).all()
         return [_entry(row) for row in rows]
 
@@ -327,7 +380,7 @@ class Outbox:
     def counts(self) -> dict[str, int]:
         """Entries per status, every status present (zero when none)."""
         counts = {status.value: 0 for status in OutboxStatus}
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(outbox.c.status, func.count())
                 .where(outbox.c.webinar == self.webinar)

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, func, select
 
-from bot.store.db import transaction
+from bot.store.db import reading
 from bot.store.lease import SchedulerLease
 from bot.store.outbox import OutboxStatus
 from bot.store.tables import live_state, outbox, webinars
@@ -42,7 +42,7 @@ class Overview:
 
 
 def overviews(engine: Engine) -> list[Overview]:
-    with transaction(engine) as conn:
+    with reading(engine) as conn:
         known = conn.execute(select(webinars).order_by(webinars.c.date, webinars.c.webinar)).all()
         result = []
         for row in known:

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, insert, select, update
 
-from bot.store.db import transaction
+from bot.store.db import reading, transaction
 from bot.store.lease import LockSession, SchedulerLease
 from bot.store.tables import replicas
 
@@ -59,7 +59,7 @@ class ReplicaRegistry:
             conn.execute(delete(replicas).where(replicas.c.seen_at < now - 6 * ALIVE_FOR))
 
     def alive(self, now: datetime) -> list[Replica]:
-        with transaction(self.engine) as conn:
+        with reading(self.engine) as conn:
             rows = conn.execute(
                 select(replicas).where(replicas.c.seen_at >= now - ALIVE_FOR).order_by(replicas.c.id)
             ).all()
