@@ -1,0 +1,94 @@
+"""`webinar-bot serve DIR --platform matrix`: every webinar of a folder through one Matrix account, on a
+real Synapse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from matrix.fixtures import MatrixWorld
+from matrix.fleet import MatrixFleet, cest, matrix_fleet, new_organiser
+from matrix.people import MatrixUser
+
+ALPHA, BRAVO, CHARLIE = "webinar-alpha-2018-10-23", "webinar-bravo-2018-10-23", "webinar-charlie-2018-10-23"
+
+
+@pytest.fixture(scope="module")
+def organiser(matrix_world: MatrixWorld) -> MatrixUser:
+    return new_organiser(matrix_world)
+
+
+@pytest.fixture
+def fleet(matrix_world: MatrixWorld, organiser: MatrixUser, tmp_path: Path) -> Iterator[MatrixFleet]:
+    yield from matrix_fleet(matrix_world, organiser, tmp_path)
+
+
+def test_two_webinars_in_their_own_rooms_each_get_their_cues_once_their_commands_and_their_questions(
+    fleet: MatrixFleet,
+) -> None:
+    alpha_rooms = fleet.new_rooms("alpha", joining=("participant05",))
+    bravo_rooms = fleet.new_rooms("bravo", joining=("participant05",))
+    fleet.write("a.yaml", "Webinar Alpha", alpha_rooms, "14:00", "14:12")
+    fleet.write(
+        "b.yaml", "Webinar Bravo", bravo_rooms, "14:30", "14:42", speaker="thorn", speaker_name="Ath Thorn"
+    )
+    serve = fleet.start()
+    assert {(s.key, s.runs_cues) for s in serve.fleet.states()} == {(ALPHA, True), (BRAVO, True)}
+
+    fleet.step(cest("14:05"))
+    fleet.says("ortiz", alpha_rooms.backstage, "!webinar status")
+    status = fleet.notices("ortiz")[-1]
+    assert "Webinar Alpha" in status and "Webinar Bravo" not in status
+
+    fleet.step(cest("14:33"))
+    fleet.says("participant05", bravo_rooms.questions, "Who pays for the floors?")
+    fleet.step(cest("14:45"))
+    assert [q.text for q in fleet.webinar(BRAVO).questions.all()] == ["Who pays for the floors?"]
+    assert fleet.webinar(ALPHA).questions.all() == []
+
+    rooms = {ALPHA: alpha_rooms, BRAVO: bravo_rooms}
+    posted = fleet.keyed([room for r in rooms.values() for room in r.ids.values()])
+    for key in rooms:
+        planned = {cue.id for cue in fleet.webinar(key).session.plan()}
+        assert planned, key
+        twice = {cue: where for (owner, cue), where in posted.items() if owner == key and len(where) != 1}
+        assert twice == {}, key
+        missing = sorted(cue for cue in planned if (key, cue) not in posted)
+        assert missing == [], key
+        others = set(rooms[ALPHA if key == BRAVO else BRAVO].ids.values())
+        assert not [cue for (owner, cue), where in posted.items() if owner == key and others & set(where)]
+    assert sum("Opening of Webinar Alpha" in p for p in fleet.posts(alpha_rooms.announcements)) == 1
+    assert not [p for p in fleet.posts(bravo_rooms.announcements) if "Webinar Alpha" in p]
+
+
+def test_a_shared_room_asks_which_webinar_a_key_chooses_and_a_removed_file_stops_its_webinar(
+    fleet: MatrixFleet,
+) -> None:
+    shared = fleet.new_rooms("shared")
+    bravo_rooms = fleet.new_rooms("bravo")
+    fleet.write("a.yaml", "Webinar Alpha", shared, "14:00", "14:12")
+    fleet.write(
+        "c.yaml", "Webinar Charlie", shared, "16:00", "16:12", speaker="mote", speaker_name="Hilma Mote"
+    )
+    fleet.write(
+        "b.yaml", "Webinar Bravo", bravo_rooms, "14:30", "14:42", speaker="thorn", speaker_name="Ath Thorn"
+    )
+    serve = fleet.start()
+    assert len([s for s in serve.fleet.states() if s.runs_cues]) == 3
+
+    fleet.says("ortiz", shared.backstage, "!webinar status")
+    asked = fleet.notices("ortiz")[-1]
+    assert "which one?" in asked and ALPHA in asked and CHARLIE in asked and BRAVO not in asked
+    fleet.says("ortiz", shared.backstage, f"!webinar {CHARLIE} delay 3")
+    assert fleet.webinar(CHARLIE).session.state.adjustments.delays
+    assert not fleet.webinar(ALPHA).session.state.adjustments.delays
+
+    (fleet.folder / "b.yaml").unlink()
+    fleet.step(cest("13:41"))
+    assert sorted(s.key for s in serve.fleet.states()) == [ALPHA, CHARLIE]
+    assert [p for p in fleet.posts(bravo_rooms.backstage) if "b.yaml" in p and "was removed" in p]
+    fleet.step(cest("14:35"), every=timedelta(minutes=5))
+    posted = fleet.keyed(list(bravo_rooms.ids.values()))
+    assert not [cue for owner, cue in posted if owner == BRAVO and cue.startswith("item_start")]
