@@ -134,7 +134,7 @@ class Webinar:
         the holder of the webinar's lease: one process at a time)."""
         agenda = self.session.agenda
         platform = self.directory.chat.platform
-        matching = self.people.match(self.directory.chat)
+        matching = self.people.match(self.directory.chat, self.directory.platform_key)
         unresolved = self.directory.resolution.report(agenda, platform)
         if matching.unmatched:
             unresolved = [
