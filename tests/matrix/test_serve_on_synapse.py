@@ -3,14 +3,24 @@ real Synapse."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from matrix.fixtures import MatrixWorld
-from matrix.fleet import MatrixFleet, cest, matrix_fleet, new_organiser
-from matrix.people import MatrixUser
+from matrix.fleet import MatrixFleet, cest, matrix_fleet, new_organiser, until
+from matrix.people import API, MatrixUser
+from sqlalchemy import create_engine
+
+from bot.cli import main
+from bot.store.sync_position import SyncPositionStore
+
+from support import ROOT
 
 ALPHA, BRAVO, CHARLIE = "webinar-alpha-2018-10-23", "webinar-bravo-2018-10-23", "webinar-charlie-2018-10-23"
 
@@ -92,3 +102,58 @@ def test_a_shared_room_asks_which_webinar_a_key_chooses_and_a_removed_file_stops
     fleet.step(cest("14:35"), every=timedelta(minutes=5))
     posted = fleet.keyed(list(bravo_rooms.ids.values()))
     assert not [cue for owner, cue in posted if owner == BRAVO and cue.startswith("item_start")]
+
+
+def test_serve_on_matrix_without_settings_says_which_are_needed(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for name in ("MATRIX_HOMESERVER", "MATRIX_USER_ID", "MATRIX_ACCESS_TOKEN", "MATRIX_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    code = main(["serve", str(tmp_path), "--platform", "matrix", "--env", str(tmp_path / "none.env")])
+    _, err = capsys.readouterr()
+    assert code == 1 and "MATRIX_HOMESERVER" in err and "Traceback" not in err
+
+
+def test_serve_platform_matrix_as_an_operator_starts_it_answers_each_webinar_and_stops_cleanly(
+    fleet: MatrixFleet, tmp_path: Path
+) -> None:
+    alpha_rooms, bravo_rooms = fleet.new_rooms("alpha"), fleet.new_rooms("bravo")
+    fleet.write("a.yaml", "Webinar Alpha", alpha_rooms, "14:00", "14:12")
+    fleet.write(
+        "b.yaml", "Webinar Bravo", bravo_rooms, "14:30", "14:42", speaker="thorn", speaker_name="Ath Thorn"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MATRIX_"))}
+    env |= {
+        "MATRIX_HOMESERVER": fleet.world.synapse.url,
+        "MATRIX_USER_ID": fleet.bot.id,
+        "MATRIX_ACCESS_TOKEN": fleet.bot.account.access_token,
+        "DATABASE_URL": fleet.database_url,
+    }
+    command = [sys.executable, "-m", "bot", "serve", str(fleet.folder), "--platform", "matrix"]
+    process = subprocess.Popen(
+        [*command, "--env", str(tmp_path / "none.env")],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        joined = set(alpha_rooms.ids.values()) | set(bravo_rooms.ids.values())
+        until(
+            lambda: joined <= set(fleet.bot.request("GET", f"{API}/joined_rooms")["joined_rooms"]), "joined"
+        )
+        positions = SyncPositionStore(create_engine(fleet.database_url))
+        until(lambda: positions.load(fleet.bot.id) is not None, "listening (its sync position stored)")
+        ortiz = fleet.world.people["ortiz"]
+        for rooms, title in ((bravo_rooms, "Webinar Bravo"), (alpha_rooms, "Webinar Alpha")):
+            before = len(fleet.notices("ortiz"))
+            ortiz.says(rooms.backstage, "!webinar status")
+            until(lambda before=before: len(fleet.notices("ortiz")) > before, f"an answer about {title}")
+            assert title in fleet.notices("ortiz")[-1]
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=60)
+    assert process.returncode == 0, err[-2000:]
+    assert "Traceback" not in err and "serving" in err
+    assert fleet.bot.account.access_token[:8] not in err + out  # no secret logged
