@@ -29,6 +29,7 @@ from bot.people.directory import SetupError
 from bot.runtime.schedule import ScheduleSource, webinar_key
 from bot.runtime.webinar import Webinar, build_webinar
 from bot.serve.fleet import Fleet
+from bot.serve.listener import SoleListener, lease_key
 from bot.slack.adapter import SlackChat
 from bot.slack.app import HttpReceiver, Receiver, SocketReceiver
 from bot.store.db import create_schema, make_engine
@@ -106,6 +107,9 @@ def slack_chat(
 
 
 PLATFORMS = ("slack", "matrix")
+# Where every connection of an account hears every event (Matrix's sync; Slack deals each event to
+# one connection): one replica of a deployment listens at a time.
+ONE_LISTENER = ("matrix",)
 
 
 def chat_platform(name: str, settings: Settings, clock: Clock) -> Callable[[Engine], ChatPort] | None:
@@ -188,6 +192,7 @@ class RunningFleet:
     receiver: Receiver | None
     engine: Engine
     chat: ChatPort | None = None
+    listener: SoleListener | None = None  # where one replica alone may listen (Matrix)
     _stopped: bool = False
 
     def stop(self, flush_seconds: float = 5.0) -> None:
@@ -210,6 +215,8 @@ class RunningFleet:
             self.chat.close()
         elif self.receiver is not None:
             self.receiver.stop()
+        if self.listener is not None:
+            self.listener.stop()
 
 
 @dataclass(frozen=True)
@@ -339,7 +346,8 @@ def _fleet_on(
     fleet_options: dict[str, Any],
 ) -> RunningFleet:
     """A fleet on one adapter that is not Slack's (Matrix): the adapter listens once, for every
-    webinar, and the router picks which one each value is for."""
+    webinar, and the router picks which one each value is for; where every connection hears every
+    event, in one replica of the deployment at a time."""
     try:
         chat.identity()
     except ChatError as exc:
@@ -350,7 +358,12 @@ def _fleet_on(
     running = RunningFleet(fleet, None, engine, chat)
     try:
         fleet.start(options.interval)
-        chat.listen(fleet.router)
+        if platform_key in ONE_LISTENER:
+            lease = SchedulerLease(engine, lease_key(chat.identity().person), owner, fleet.locks)
+            running.listener = SoleListener(chat, fleet.router, lease)
+            running.listener.start(options.interval, options.background)
+        else:
+            chat.listen(fleet.router)
     except BaseException:
         running.stop(flush_seconds=0)
         raise

@@ -191,8 +191,8 @@ class MatrixFleet:
         for running in self.fleets:
             running.stop(flush_seconds=0)
 
-    def chat(self) -> MatrixChat:
-        chat = self.fleets[-1].chat
+    def chat(self, running: RunningFleet | None = None) -> MatrixChat:
+        chat = (running or self.fleets[-1]).chat
         assert isinstance(chat, MatrixChat)
         return chat
 

@@ -157,3 +157,24 @@ def test_serve_platform_matrix_as_an_operator_starts_it_answers_each_webinar_and
     assert process.returncode == 0, err[-2000:]
     assert "Traceback" not in err and "serving" in err
     assert fleet.bot.account.access_token[:8] not in err + out  # no secret logged
+
+
+def test_replicas_on_one_account_listen_one_at_a_time_and_another_takes_over_losing_nothing(
+    fleet: MatrixFleet,
+) -> None:
+    rooms = fleet.new_rooms("relay")
+    fleet.write("a.yaml", "Webinar Alpha", rooms, "14:00", "14:12")
+    first, second = fleet.start(), fleet.start()
+    assert first.listener is not None and second.listener is not None
+    assert first.listener.listening and not second.listener.listening  # a sync sees everything
+    assert not second.listener.poll()
+    ortiz = fleet.world.people["ortiz"]
+    asked = ortiz.says(rooms.backstage, "!webinar status")
+    until(lambda: fleet.chat(first).handled(asked), "the listening replica handling the command")
+    assert len(fleet.notices("ortiz")) == 1
+
+    first.crash()
+    asked = ortiz.says(rooms.backstage, "!webinar status")  # while nobody listens
+    assert second.listener.poll()
+    until(lambda: fleet.chat(second).handled(asked), "the other replica handling what came meanwhile")
+    assert len(fleet.notices("ortiz")) == 2 and "Webinar Alpha" in fleet.notices("ortiz")[-1]
