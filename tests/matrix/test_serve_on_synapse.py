@@ -18,6 +18,9 @@ from matrix.people import API, MatrixUser
 from sqlalchemy import create_engine
 
 from bot.cli import main
+from bot.matrix import writer
+from bot.matrix.writer import ACTIONS_FIELD
+from bot.serve.tagged import untag
 from bot.store.sync_position import SyncPositionStore
 
 from support import ROOT
@@ -102,6 +105,41 @@ def test_a_shared_room_asks_which_webinar_a_key_chooses_and_a_removed_file_stops
     fleet.step(cest("14:35"), every=timedelta(minutes=5))
     posted = fleet.keyed(list(bravo_rooms.ids.values()))
     assert not [cue for owner, cue in posted if owner == BRAVO and cue.startswith("item_start")]
+
+
+def test_a_speakers_action_in_a_direct_room_carries_its_webinars_key_and_a_press_reaches_that_webinar(
+    fleet: MatrixFleet,
+) -> None:
+    shared = fleet.new_rooms("shared")
+    fleet.write("a.yaml", "Webinar Alpha", shared, "14:00", "14:12")
+    fleet.write(
+        "c.yaml", "Webinar Charlie", shared, "16:00", "16:12", speaker="mote", speaker_name="Hilma Mote"
+    )
+    fleet.start()
+    fleet.step(cest("15:41"), every=timedelta(minutes=5))  # Mote is asked to check in before C's slot
+    asks = [
+        e
+        for e in fleet.direct("mote")
+        for action in e["content"].get(ACTIONS_FIELD) or []
+        if action["action"] == "speaker_here"
+    ]
+    assert len(asks) == 1
+    [here] = [a for a in asks[0]["content"][ACTIONS_FIELD] if a["action"] == "speaker_here"]
+    assert untag(here["value"])[0] == CHARLIE  # in the content, as Slack keeps a button's value
+    if not hasattr(writer, "KEYCAPS"):
+        pytest.skip("this adapter's actions cannot be pressed yet (keycap presses come with Matrix buttons)")
+    mote = fleet.world.people["mote"]
+    mote.join(asks[0]["room_id"])
+    number = [a["action"] for a in asks[0]["content"][ACTIONS_FIELD]].index("speaker_here") + 1
+    relation = {
+        "rel_type": "m.annotation",
+        "event_id": asks[0]["event_id"],
+        "key": writer.KEYCAPS[number - 1],
+    }
+    fleet.handled(mote.send(asks[0]["room_id"], "m.reaction", {"m.relates_to": relation}))
+    fleet.step(cest("15:42"))
+    assert "mote" in fleet.webinar(CHARLIE).people.state().checked_in
+    assert "mote" not in fleet.webinar(ALPHA).people.state().checked_in
 
 
 def test_serve_on_matrix_without_settings_says_which_are_needed(
