@@ -59,7 +59,7 @@ speakers:
 """
 REGISTRATION = """\
 connection: {platform: WebEx, url: "https://example.org/join"}
-registration: {open: true, closes_before: 1d, modes: [online, in_person]}
+registration: {open: true, closes_before: 10m, modes: [online, in_person]}
 """
 
 

@@ -216,3 +216,29 @@ def test_replicas_on_one_account_listen_one_at_a_time_and_another_takes_over_los
     assert second.listener.poll()
     until(lambda: fleet.chat(second).handled(asked), "the other replica handling what came meanwhile")
     assert len(fleet.notices("ortiz")) == 2 and "Webinar Alpha" in fleet.notices("ortiz")[-1]
+
+
+def test_a_registration_form_answered_in_the_direct_room_reaches_the_webinar_that_opened_it(
+    fleet: MatrixFleet,
+) -> None:
+    if not hasattr(writer, "KEYCAPS"):
+        pytest.skip("this adapter refuses forms (the exchange in the direct room comes with Matrix forms)")
+    world = fleet.world
+    world.synapse.exempt_from_rate_limits(world.admin, world.user_id("participant09"))  # a whole form at once
+    alpha_rooms = fleet.new_rooms("alpha", joining=("participant09",))
+    bravo_rooms = fleet.new_rooms("bravo", joining=("participant09",))
+    fleet.write("a.yaml", "Webinar Alpha", alpha_rooms, "14:00", "14:12", registration="yes")
+    fleet.write("b.yaml", "Webinar Bravo", bravo_rooms, "14:30", "14:42", speaker="thorn", registration="yes")
+    fleet.start()
+    fleet.says("participant09", bravo_rooms.announcements, "!webinar register")
+    fleet.step(cest("13:41"))  # the form goes out through Bravo's sender
+    person = world.people["participant09"]
+    rooms = fleet.bot.direct_rooms().get(person.id, [])
+    for room in rooms:
+        person.join(room)
+    for text in ("Ana Duarte", "-", "CGT", "-", "1", "Français", "-"):
+        fleet.says("participant09", rooms[0], text)
+    fleet.step(cest("13:42"))
+    registered = fleet.webinar(BRAVO).people.registrants.all()
+    assert [(r.name, r.language, r.person) for r in registered] == [("Ana Duarte", "fr", person.id)]
+    assert fleet.webinar(ALPHA).people.registrants.all() == []
