@@ -83,12 +83,14 @@ class People:
         registrant = self.registrants.get(key)
         return registrant.person if registrant is not None and registrant.active else None
 
-    def match(self, chat: ChatPort, platform_key: str = "slack") -> Matching:
+    def match(self, chat: ChatPort, platform_key: str = "slack", by_email: bool = True) -> Matching:
         """Find the chat account of every registrant who has none yet: by the account the organisers
         gave for this platform (a Matrix id, looked up one by one: Matrix has no directory by
         e-mail), else by their e-mail (all at once: a list of thousands is a few directory pages,
-        not thousands of look-ups)."""
+        not thousands of look-ups; `by_email=False` skips them, for a pass that should cost none)."""
         waiting = [r for r in self.registrants.all() if not r.person and r.active]
+        if not by_email:
+            waiting = [r for r in waiting if r.account(platform_key)]
         emails = {r.email for r in waiting if r.email and not r.account(platform_key)}
         try:
             found = chat.find_people(emails) if emails else {}
