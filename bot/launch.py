@@ -2,8 +2,9 @@
 schedule, the store, the chat platform and the webinar's parts, put together in order, started, and
 stopped.
 
-Wiring only: the database and the lease that keeps a second bot off the same webinar, the Slack
-adapter, `build_webinar`, and the chat adapter told where to deliver what comes in.
+Wiring only: the database and the lease that keeps a second bot off the same webinar, the chat
+adapter (Slack, or Matrix: `chat_platform` picks it by name), `build_webinar`, and the adapter told
+where to deliver what comes in.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from bot.people.directory import SetupError
 from bot.runtime.schedule import ScheduleSource, webinar_key
 from bot.runtime.webinar import Webinar, build_webinar
 from bot.serve.fleet import Fleet
+from bot.serve.listener import SoleListener, lease_key
 from bot.slack.adapter import SlackChat
 from bot.slack.app import HttpReceiver, Receiver, SocketReceiver
 from bot.store.db import create_schema, make_engine
@@ -104,6 +106,26 @@ def slack_chat(
     )
 
 
+PLATFORMS = ("slack", "matrix")
+# Where every connection of an account hears every event (Matrix's sync; Slack deals each event to
+# one connection): one replica of a deployment listens at a time.
+ONE_LISTENER = ("matrix",)
+
+
+def chat_platform(name: str, settings: Settings, clock: Clock) -> Callable[[Engine], ChatPort] | None:
+    """The adapter a process runs on, by the platform's name (`--platform`): None for Slack, whose
+    adapter `launch` and `launch_fleet` build themselves (Socket Mode, HTTP or OAuth); for Matrix,
+    what builds it from the MATRIX_* settings once the store is open. ValueError says what is
+    missing; ImportError, that the platform's client library is not installed."""
+    if name == "slack":
+        return None
+    if name == "matrix":
+        from bot.matrix.connect import matrix_platform  # only a Matrix process loads matrix-nio
+
+        return matrix_platform(settings, clock)
+    raise ValueError(f"unknown chat platform {name!r} (one of {', '.join(PLATFORMS)})")
+
+
 def tune_interpreter() -> None:
     """For a process that runs webinars: cues are due to the millisecond while listener threads work
     through bursts of events, so hand the interpreter between threads every 1 ms rather than every 5,
@@ -169,7 +191,8 @@ class RunningFleet:
     fleet: Fleet
     receiver: Receiver | None
     engine: Engine
-    chat: SlackChat | None = None
+    chat: ChatPort | None = None
+    listener: SoleListener | None = None  # where one replica alone may listen (Matrix)
     _stopped: bool = False
 
     def stop(self, flush_seconds: float = 5.0) -> None:
@@ -192,6 +215,8 @@ class RunningFleet:
             self.chat.close()
         elif self.receiver is not None:
             self.receiver.stop()
+        if self.listener is not None:
+            self.listener.stop()
 
 
 @dataclass(frozen=True)
@@ -223,11 +248,17 @@ class InstalledWorkspaces:
 
 
 def launch_fleet(
-    options: ServeOptions, settings: Settings, clock: Clock, install: InstallSettings | None = None
+    options: ServeOptions,
+    settings: Settings,
+    clock: Clock,
+    install: InstallSettings | None = None,
+    platform: Callable[[Engine], ChatPort] | None = None,
+    platform_key: str = "slack",
 ) -> RunningFleet:
     """Start every webinar of `options.folder` on Slack: with the bot token of one workspace, or,
-    with `install` (OAuth) and no bot token, in each workspace that installed the app. BotError
-    says why it cannot."""
+    with `install` (OAuth) and no bot token, in each workspace that installed the app; or on the
+    platform `platform` builds (given the store), one adapter for every webinar, its inbound values
+    handed to the fleet's router. BotError says why it cannot."""
     if not options.folder.is_dir():
         raise BotError(f"{options.folder} is not a folder of schedules")
     engine = make_engine(settings.database_url)
@@ -245,6 +276,8 @@ def launch_fleet(
         transform=options.transform,
         settle_first=settle,
     )
+    if platform is not None:
+        return _fleet_on(platform(engine), platform_key, options, engine, clock, owner, fleet_options)
     if install is not None and install.enabled and not settings.bot_token:
         from bot.slack.installations import Installations
         from bot.slack.oauth import build_oauth_app
@@ -297,6 +330,40 @@ def launch_fleet(
         fleet.start(options.interval)
         chat.listen(fleet.router, on_uninstalled=fleet.uninstalled)
         running.receiver = chat.receiver
+    except BaseException:
+        running.stop(flush_seconds=0)
+        raise
+    return running
+
+
+def _fleet_on(
+    chat: ChatPort,
+    platform_key: str,
+    options: ServeOptions,
+    engine: Engine,
+    clock: Clock,
+    owner: str,
+    fleet_options: dict[str, Any],
+) -> RunningFleet:
+    """A fleet on one adapter that is not Slack's (Matrix): the adapter listens once, for every
+    webinar, and the router picks which one each value is for; where every connection hears every
+    event, in one replica of the deployment at a time."""
+    try:
+        chat.identity()
+    except ChatError as exc:
+        chat.close()
+        engine.dispose()
+        raise BotError(str(exc)) from exc
+    fleet = Fleet(options.folder, chat, platform_key, engine, clock, owner, **fleet_options)
+    running = RunningFleet(fleet, None, engine, chat)
+    try:
+        fleet.start(options.interval)
+        if platform_key in ONE_LISTENER:
+            lease = SchedulerLease(engine, lease_key(chat.identity().person), owner, fleet.locks)
+            running.listener = SoleListener(chat, fleet.router, lease)
+            running.listener.start(options.interval, options.background)
+        else:
+            chat.listen(fleet.router)
     except BaseException:
         running.stop(flush_seconds=0)
         raise

@@ -93,3 +93,13 @@ def test_the_core_and_the_port_never_import_the_matrix_adapter() -> None:
         for name, found in modules(folder).items()
     }
     assert {k: v for k, v in offenders.items() if v} == {}
+
+
+def test_serve_runs_many_webinars_on_any_platform_and_imports_none() -> None:
+    """The fleet, the router and the tagging are the same on Slack and Matrix: the composition root
+    (bot/launch.py) picks the adapter."""
+    offenders = {
+        name: sorted(i for i in found if i.startswith(("bot.slack", "bot.localslack", "bot.matrix")))
+        for name, found in modules(BOT / "serve").items()
+    }
+    assert {k: v for k, v in offenders.items() if v} == {}

@@ -108,3 +108,41 @@ def test_a_list_without_the_columns_says_which_are_missing(
     path.write_text("full name,e-mail\nAna,ana@example.org\n")
     code, _, err = importing(tmp_path, path, capsys)
     assert code == 1 and "no 'mode' column" in err
+
+
+def test_an_optional_matrix_column_is_checked_kept_exported_and_forgotten_with_the_rest(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.store.db import make_engine
+    from bot.store.people import RegistrantStore
+
+    path = tmp_path / "list.csv"
+    path.write_text(
+        GOOD.replace("\n", ",Matrix ID\n")
+        + "Marie Curie,,CGT,,,online,fr,@marie:example.org\n"
+        + "Bad Id,,CGT,,,online,fr,marie@example.org\n"
+        + "Marie Twice,,CGT,,,online,fr,@marie:example.org\n"
+        + "Ana Pérez,,CGT-RA,ana@example.org,,online,es,\n",
+        encoding="utf-8",
+    )
+    code, out, err = importing(tmp_path, path, capsys)
+    assert code == 1 and "2 imported" in out
+    assert "line 3: Bad Id: 'marie@example.org' is not a Matrix id" in err
+    assert "line 4: Marie Twice: the same person as on line 2" in err
+    again_code, again, _ = importing(tmp_path, path, capsys)
+    assert again_code == 1 and "0 imported, 0 updated, 2 unchanged" in again  # same people, by Matrix id
+    rows = {r["name"]: r for r in json.loads(exporting(tmp_path, capsys, "json"))["registrants"]}
+    assert rows["Marie Curie"]["matrix"] == "@marie:example.org" and rows["Ana Pérez"]["matrix"] == ""
+    exported = tmp_path / "exported.csv"  # a spreadsheet shows `@...` as typed: `'@...` in the CSV
+    exported.write_text(exporting(tmp_path, capsys), encoding="utf-8")
+    assert "'@marie:example.org" in exported.read_text(encoding="utf-8")
+    assert "0 imported, 0 updated, 2 unchanged" in importing(tmp_path, exported, capsys)[1]
+    engine = make_engine(f"sqlite:///{tmp_path / 'bot.db'}")
+    try:
+        store = RegistrantStore(engine, json.loads(exporting(tmp_path, capsys, "json"))["webinar"])
+        marie = next(r for r in store.all() if r.name == "Marie Curie")
+        assert marie.account("matrix") == "@marie:example.org" and marie.account("slack") is None
+        store.forget(marie.key, marie.registered_at)
+        assert not [r for r in store.all() if r.matrix]
+    finally:
+        engine.dispose()

@@ -3,7 +3,8 @@
 in and out of the bot's database.
 
 Import prints what it imported, updated and could not match to a chat account (those get no direct
-messages: the list is for the organisers to write to them), and every refused row with its line;
+messages: the list is for the organisers to write to them; an optional `matrix` column gives each
+person's Matrix id, how the bot finds them on Matrix when it starts), and every refused row with its line;
 exit 0, or 1 when a row was refused. Nothing stored is lost, and importing the same file twice
 changes nothing. Export writes the attendance list: what each registrant gave, when they registered,
 whether they confirmed and checked in (CSV cells that a spreadsheet would run as a formula are
@@ -39,6 +40,7 @@ EXPORT_COLUMNS = (
     "chat_account",
     "source",
     "cancelled",
+    "matrix",
 )
 
 
@@ -49,7 +51,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "csv",
         type=Path,
         metavar="FILE.csv",
-        help="header row: name, title, organisation, email, phone, mode, language",
+        help="header row: name, title, organisation, email, phone, mode, language (and optionally matrix)",
     )
     load.add_argument("--schedule", type=Path, required=True, metavar="FILE", help="the webinar's schedule")
     load.add_argument("--defaults", type=Path, metavar="FILE", help="the schedule's defaults file, if any")
@@ -130,7 +132,8 @@ def import_list(args: argparse.Namespace) -> int:
     )
     if matching is None:
         print(
-            "  not matched to chat accounts yet (no SLACK_BOT_TOKEN): the bot matches e-mails when it starts"
+            "  not matched to chat accounts yet (no SLACK_BOT_TOKEN): the bot matches them when it starts "
+            "(on Slack by e-mail, on Matrix by the `matrix` column)"
         )
     elif unmatched:
         print(
@@ -198,6 +201,7 @@ def export_list(args: argparse.Namespace) -> int:
             "chat_account": r.person is not None,
             "source": r.source,
             "cancelled": r.cancelled_at is not None,
+            "matrix": r.matrix or "",
         }
         for r in people
     ]

@@ -109,16 +109,14 @@ def _serve(
 
 def run_on_matrix(args: argparse.Namespace, settings: Settings) -> int:
     """`--platform matrix`: the same webinar through the Matrix adapter."""
-    from bot.launch import LaunchOptions, launch
+    from bot.launch import LaunchOptions, chat_platform, launch
 
+    clock = SystemClock()
     try:
-        from bot.matrix.connect import matrix_platform
+        platform = chat_platform("matrix", settings, clock)
     except ImportError:
         print("webinar-bot: Matrix needs matrix-nio (pip install matrix-nio)", file=sys.stderr)
         return EXIT_INVALID
-    clock = SystemClock()
-    try:
-        platform = matrix_platform(settings, clock)
     except ValueError as exc:
         print(f"webinar-bot: {exc}", file=sys.stderr)
         return EXIT_INVALID

@@ -1,5 +1,6 @@
 """The webinar's people, as the runtime needs them: registrants and what speakers answered, read from
-the store, matched to chat accounts by e-mail, and summed up for the planner (`PeopleState`)."""
+the store, matched to chat accounts (by the account the organisers gave for the platform, else by
+e-mail), and summed up for the planner (`PeopleState`)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import logging
 import threading
 from dataclasses import dataclass
 
-from bot.chat.port import ChatError, ChatPort
+from bot.chat.port import ChatError, ChatPort, Person
 from bot.clock import Clock
 from bot.people.registrants import Registrant
 from bot.people.state import PeopleState
@@ -82,11 +83,15 @@ class People:
         registrant = self.registrants.get(key)
         return registrant.person if registrant is not None and registrant.active else None
 
-    def match(self, chat: ChatPort) -> Matching:
-        """Find the chat account of every registrant who has none yet, by their e-mail (all at once:
-        a list of thousands is a few directory pages, not thousands of look-ups)."""
+    def match(self, chat: ChatPort, platform_key: str = "slack", by_email: bool = True) -> Matching:
+        """Find the chat account of every registrant who has none yet: by the account the organisers
+        gave for this platform (a Matrix id, looked up one by one: Matrix has no directory by
+        e-mail), else by their e-mail (all at once: a list of thousands is a few directory pages,
+        not thousands of look-ups; `by_email=False` skips them, for a pass that should cost none)."""
         waiting = [r for r in self.registrants.all() if not r.person and r.active]
-        emails = {r.email for r in waiting if r.email}
+        if not by_email:
+            waiting = [r for r in waiting if r.account(platform_key)]
+        emails = {r.email for r in waiting if r.email and not r.account(platform_key)}
         try:
             found = chat.find_people(emails) if emails else {}
         except ChatError as exc:
@@ -96,7 +101,8 @@ class People:
         unmatched: list[Registrant] = []
         now = self.clock.now()
         for registrant in waiting:
-            person = found.get((registrant.email or "").lower())
+            account = registrant.account(platform_key)
+            person = self._account(chat, account) if account else found.get((registrant.email or "").lower())
             if person is None or not person.active:
                 unmatched.append(registrant)
                 continue
@@ -105,3 +111,11 @@ class People:
         if matched:
             self.changed()
         return Matching(tuple(matched), tuple(unmatched))
+
+    @staticmethod
+    def _account(chat: ChatPort, account: str) -> Person | None:
+        try:
+            return chat.find_person(account)
+        except ChatError as exc:
+            log.warning("cannot look a registrant's account up (%s): matched next time", exc.reason)
+            return None

@@ -1,10 +1,11 @@
 """The organisers' registrant list, as a CSV: read forgivingly, refused row by row with reasons.
 
 A header row names the columns `name, title, organisation, email, phone, mode, language` in any
-order (extra columns are ignored, a few common spellings accepted); UTF-8 with or without a BOM;
-commas or semicolons. Each row either becomes `Details` or a problem with its line number: a missing
-name, an unknown mode, a malformed e-mail, a duplicate of an earlier row. Pure: the store and the
-chat platform come after.
+order (extra columns are ignored, a few common spellings accepted), and optionally `matrix`: the
+person's Matrix id, how they are found on Matrix, which has no directory by e-mail. UTF-8 with or
+without a BOM; commas or semicolons. Each row either becomes `Details` or a problem with its line
+number: a missing name, an unknown mode, a malformed e-mail or Matrix id, a duplicate of an earlier
+row. Pure: the store and the chat platform come after.
 """
 
 from __future__ import annotations
@@ -13,9 +14,11 @@ import csv
 import io
 from dataclasses import dataclass
 
+from bot.agenda.header import MATRIX_USER_ID
 from bot.people.registrants import EMAIL, FIELD_LIMITS, Details, normal_email, normal_language, normal_mode
 
 COLUMNS = ("name", "title", "organisation", "email", "phone", "mode", "language")
+OPTIONAL = ("matrix",)  # beside the named columns: read when present
 ALIASES = {
     "full name": "name",
     "nom": "name",
@@ -41,6 +44,8 @@ ALIASES = {
     "lang": "language",
     "langue": "language",
     "idioma": "language",
+    "matrix id": "matrix",
+    "mxid": "matrix",
 }
 REQUIRED = ("name", "mode")
 
@@ -70,7 +75,7 @@ class Parsed:
 def _column(header: str) -> str | None:
     word = " ".join(header.strip().lower().replace("_", " ").split())
     word = ALIASES.get(word, word)
-    return word if word in COLUMNS else None
+    return word if word in COLUMNS or word in OPTIONAL else None
 
 
 def parse_registrants(text: str, modes: tuple[str, ...]) -> Parsed:
@@ -130,12 +135,15 @@ def _row(
     email = values.get("email") or None
     if email and not EMAIL.match(email):
         return None, RowProblem(line, f"{name}: '{email}' is not an e-mail address")
-    identity = normal_email(email) if email else f"name:{' '.join(name.lower().split())}"
-    if identity in seen:
-        return None, RowProblem(
-            line, f"{name}: the same person as on line {seen[identity]}; this row is skipped"
-        )
-    seen[identity] = line
+    matrix = values.get("matrix", "").removeprefix("'") or None  # `'@…`: as our export neutralised it
+    if matrix and not MATRIX_USER_ID.match(matrix):
+        return None, RowProblem(line, f"{name}: '{matrix}' is not a Matrix id (@name:example.org)")
+    identities = [normal_email(email) if email else "", f"matrix:{matrix}" if matrix else ""]
+    identities = [i for i in identities if i] or [f"name:{' '.join(name.lower().split())}"]
+    earlier = next((seen[i] for i in identities if i in seen), None)
+    if earlier is not None:
+        return None, RowProblem(line, f"{name}: the same person as on line {earlier}; this row is skipped")
+    seen.update((i, line) for i in identities)
     for field, limit in FIELD_LIMITS.items():
         if len(values.get(field, "")) > limit:
             return None, RowProblem(line, f"{name}: {field} is longer than {limit} characters")
@@ -154,5 +162,6 @@ def _row(
         email=email,
         phone=values.get("phone", ""),
         language=language,
+        matrix=matrix,
     )
     return Row(line, details), problem

@@ -3,7 +3,9 @@ to in. Plain values; the store keeps them, the planner reads `Attendee`s (no per
 each person's reminders.
 
 Identity is by e-mail where the organisers collected one, else by chat account; the key is random,
-so no cue id or log line ever carries anyone's address.
+so no cue id or log line ever carries anyone's address. A registrant may also carry the Matrix id the
+organisers collected (`matrix`): Matrix has no directory by e-mail, so that is how an imported
+registrant is matched to their account there, as a speaker is by `matrix:` in the schedule.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from bot.i18n.words import Words
 
 EMAIL = re.compile(r"^[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+$")
 LANGUAGES = CODES
-FIELD_LIMITS = {"name": 200, "title": 200, "organisation": 300, "phone": 40, "email": 254}
+FIELD_LIMITS = {"name": 200, "title": 200, "organisation": 300, "phone": 40, "email": 254, "matrix": 200}
 
 
 def new_key() -> str:
@@ -71,10 +73,16 @@ class Registrant:
     confirmed_at: datetime | None = None
     checked_in_at: datetime | None = None
     cancelled_at: datetime | None = None
+    matrix: str | None = None  # the Matrix id the organisers gave (`@name:example.org`)
 
     @property
     def active(self) -> bool:
         return self.cancelled_at is None
+
+    def account(self, platform_key: str) -> str | None:
+        """Their account on a chat platform as the organisers gave it (Matrix only: Slack's are found
+        by e-mail), to be matched on that platform."""
+        return self.matrix if platform_key == "matrix" else None
 
     def attendee(self) -> Attendee | None:
         """What the planner may know: enough to plan their reminders, nothing personal."""
@@ -106,6 +114,7 @@ class Details:
     phone: str = ""
     language: str | None = None
     timezone: str | None = None
+    matrix: str | None = None
 
     def problems(self, modes: tuple[str, ...], w: Words | None = None) -> dict[str, str]:
         """What is wrong, by field (empty when it can be stored), in the reader's words (`w`; the

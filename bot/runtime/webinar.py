@@ -135,7 +135,7 @@ class Webinar:
         the holder of the webinar's lease: one process at a time)."""
         agenda = self.session.agenda
         platform = self.directory.chat.platform
-        matching = self.people.match(self.directory.chat)
+        matching = self.people.match(self.directory.chat, self.directory.platform_key)
         unresolved = self.directory.resolution.report(agenda, platform)
         if matching.unmatched:
             unresolved = [
@@ -176,7 +176,9 @@ class Webinar:
 
     def sync(self) -> bool:
         """Pick up what another replica stored (a moderator's control, a registration, a speaker's
-        answer) and re-plan; whether anything had changed."""
+        answer, a list imported meanwhile: its people with an account given for this platform are
+        found now, the others by e-mail at the next start) and re-plan; whether anything had changed."""
+        self.people.match(self.directory.chat, self.directory.platform_key, by_email=False)
         current = self._shared_state()
         if current == self._synced:
             return False

@@ -206,7 +206,7 @@ def create_schema(engine: Engine) -> None:
 
 # Columns added to a table after databases with it existed: (table, column, SQL type). Each is
 # nullable, so adding it is all a database of an earlier version needs.
-ADDED_COLUMNS = (("webinars", "language", "VARCHAR(8)"),)
+ADDED_COLUMNS = (("webinars", "language", "VARCHAR(8)"), ("registrants", "matrix", "VARCHAR(200)"))
 
 
 def _add_missing_columns(engine: Engine) -> None:

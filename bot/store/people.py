@@ -30,7 +30,7 @@ from bot.store.tables import (
 )
 from bot.store.versions import bump_people
 
-PERSONAL = ("email", "person", "name", "title", "organisation", "phone", "timezone")
+PERSONAL = ("email", "person", "name", "title", "organisation", "phone", "timezone", "matrix")
 
 
 def _registrant(row: Row[Any]) -> Registrant:
@@ -51,6 +51,7 @@ def _registrant(row: Row[Any]) -> Registrant:
         confirmed_at=m["confirmed_at"],
         checked_in_at=m["checked_in_at"],
         cancelled_at=m["cancelled_at"],
+        matrix=m["matrix"],
     )
 
 
@@ -85,13 +86,17 @@ class RegistrantStore:
             row = conn.execute(select(registrants).where(self._where(registrants.c.key == key))).first()
         return _registrant(row) if row else None
 
-    def find(self, *, email: str | None = None, person: str | None = None) -> Registrant | None:
-        """The registrant with this e-mail (first) or chat account."""
+    def find(
+        self, *, email: str | None = None, person: str | None = None, matrix: str | None = None
+    ) -> Registrant | None:
+        """The registrant with this e-mail (first), chat account or Matrix id (the organisers')."""
         conditions = []
         if email:
             conditions.append(registrants.c.email == normal_email(email))
         if person:
             conditions.append(registrants.c.person == person)
+        if matrix:
+            conditions.append(registrants.c.matrix == matrix)
         if not conditions:
             return None
         with self.engine.connect() as conn:
@@ -106,7 +111,7 @@ class RegistrantStore:
     ) -> Saved:
         """Register, or update who registered already (by e-mail, else by chat account)."""
         email = normal_email(details.email) if details.email else None
-        existing = self.find(email=email, person=person)
+        existing = self.find(email=email, person=person, matrix=details.matrix)
         values = {f: getattr(details, f) for f in DETAIL_FIELDS}
         values["email"] = email
         if existing is None:
@@ -168,7 +173,9 @@ class RegistrantStore:
         registrant = self.get(key)
         if registrant is None:
             return None
-        blank = {field: None if field in ("email", "person", "timezone") else "" for field in PERSONAL}
+        blank = {
+            field: None if field in ("email", "person", "timezone", "matrix") else "" for field in PERSONAL
+        }
         blank["name"] = FORMER
         with transaction(self.engine) as conn:
             conn.execute(

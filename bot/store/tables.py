@@ -224,9 +224,11 @@ registrants = Table(
     Column("cancelled_at", UtcDateTime()),
     Column("forgotten_at", UtcDateTime()),
     Column("updated_at", UtcDateTime(), nullable=False),
+    Column("matrix", String(200)),
 )
 Index("ix_registrants_email", registrants.c.webinar, registrants.c.email)
 Index("ix_registrants_person", registrants.c.webinar, registrants.c.person)
+Index("ix_registrants_matrix", registrants.c.webinar, registrants.c.matrix)
 
 # A registrant's "my connection doesn't meet the requirements", and what the moderators did about it.
 connection_requests = Table(

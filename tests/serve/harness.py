@@ -124,24 +124,7 @@ class FleetHarness:
     def step(
         self, fleets: list[RunningFleet], until: datetime, every: timedelta = timedelta(seconds=2)
     ) -> None:
-        """Move the clock to `until` in steps no longer than `every` (the fleets' pass), stopping at
-        each due cue; each fleet scans and works at every step."""
-        while True:
-            now = self.clock.now()
-            dues = [
-                due
-                for running in fleets
-                for webinar in running.fleet.webinars()
-                if webinar.cue_parts and (due := webinar.runner.scheduler.next_wakeup()) is not None
-            ]
-            target = min([until, now + every, *[d for d in dues if d > now]])
-            if target > now:
-                self.clock.set(target)
-            for running in fleets:
-                running.fleet.scan()
-                running.fleet.tick()
-            if target >= until:
-                return
+        step(self.clock, fleets, until, every)
 
     def posts(self, channel: str) -> list[Message]:
         channel_id = self.slack.channel_id(channel)
@@ -149,6 +132,29 @@ class FleetHarness:
 
     def receipts(self) -> dict[str, list[datetime]]:
         return receipts(self.slack.transcript)
+
+
+def step(
+    clock: ManualClock, fleets: list[RunningFleet], until: datetime, every: timedelta = timedelta(seconds=2)
+) -> None:
+    """Move the clock to `until` in steps no longer than `every` (the fleets' pass), stopping at each
+    due cue; each fleet scans and works at every step (any platform: the fleets run in this thread)."""
+    while True:
+        now = clock.now()
+        dues = [
+            due
+            for running in fleets
+            for webinar in running.fleet.webinars()
+            if webinar.cue_parts and (due := webinar.runner.scheduler.next_wakeup()) is not None
+        ]
+        target = min([until, now + every, *[d for d in dues if d > now]])
+        if target > now:
+            clock.set(target)
+        for running in fleets:
+            running.fleet.scan()
+            running.fleet.tick()
+        if target >= until:
+            return
 
 
 @pytest.fixture
