@@ -1,7 +1,7 @@
 """`webinar-bot rehearse FILE [--speed N] [--transcript out.jsonl] [--script FILE] [--crowd K]`: the whole
 webinar, against the local Slack stand-in, faster; the chat as it happens, then a summary. With
 `--platform matrix`, on a Synapse of its own (if matrix-synapse is installed): the same chat, crowd,
-script and summary (registrants need Slack)."""
+script, registrants and summary."""
 
 from __future__ import annotations
 
@@ -57,8 +57,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--registrants",
         type=Path,
         metavar="FILE.csv",
-        help="rehearse with the organisers' list of registrants (matched to the stand-in's users by e-mail;"
-        " Slack only)",
+        help="rehearse with the organisers' list of registrants (on Slack, matched to the stand-in's users"
+        " by e-mail; on Matrix, each given an account of their own on the rehearsal's Synapse)",
     )
     parser.add_argument("--quiet", action="store_true", help="print only the summary")
     parser.add_argument(
@@ -118,22 +118,17 @@ def _summary(result: Rehearsed, speed: float, transcript: Path | None) -> int:
 
 
 def _on_matrix(args: argparse.Namespace, options: RehearsalOptions) -> int:
-    """The Matrix rehearsal: the same chat, crowd, script, transcript and summary, on a Synapse of its
-    own; what Matrix cannot rehearse (registrants) is refused, saying why."""
+    """The Matrix rehearsal: the same chat, crowd, script, transcript, registrants and summary, on a
+    Synapse of its own."""
     from bot.config import load_settings
     from bot.launch import BotError
 
     try:
-        from bot.rehearsal.on_matrix import refused, rehearse_on_matrix
+        from bot.rehearsal.on_matrix import rehearse_on_matrix
     except ImportError:
         print(
             "webinar-bot: a Matrix rehearsal needs matrix-nio and matrix-synapse installed", file=sys.stderr
         )
-        return EXIT_INVALID
-    reasons = refused(options)
-    for reason in reasons:
-        print(f"webinar-bot: {reason}", file=sys.stderr)
-    if reasons:
         return EXIT_INVALID
     try:
         result = rehearse_on_matrix(

@@ -10,8 +10,9 @@ As on Slack: the chat is printed as it happens, room by room, and `--transcript`
 of the bot's rooms (bot.rehearsal.matrix_watch); `--script` plays a moderator's `!webinar` commands
 in backstage at agenda times; `--crowd K` registers K participants who join the rooms, ask and vote
 (bot.rehearsal.matrix_crowd; exempted from the message rate limit too, since the rehearsal packs an
-hour of their asking into a minute). `--registrants` is refused: registrants are matched to chat
-accounts by e-mail, which a Matrix bot cannot look up.
+hour of their asking into a minute). `--registrants` registers the organisers' list, each person with
+an account of their own on the rehearsal's Synapse given as their Matrix id (the list's `matrix` column
+on a real homeserver: Matrix has no directory by e-mail), so each gets their reminders in a direct room.
 
 The verdict is the Slack rehearsal's (bot.rehearsal.summary): every planned cue posted once and on
 time. Synapse stamps each event in real time (`origin_server_ts`); it is read as agenda time through
@@ -44,22 +45,19 @@ from bot.matrix.homeserver import Account, LocalSynapse, SynapseUnavailable
 from bot.matrix.participant import Participant, Refused
 from bot.matrix.writer import KEY_FIELD
 from bot.people.directory import AUDIENCES
+from bot.people.registrants import Details
 from bot.rehearsal.console import ConsoleLines
 from bot.rehearsal.crowd import Crowd, Tally
 from bot.rehearsal.matrix_crowd import MatrixAudience
 from bot.rehearsal.matrix_watch import RoomWatch
 from bot.rehearsal.prepare import prepare
-from bot.rehearsal.run import RehearsalOptions, header, load_prepared
+from bot.rehearsal.run import RehearsalOptions, header, load_prepared, register_before, registrant_list
 from bot.rehearsal.script import ScriptStep, load_script
 from bot.rehearsal.summary import Summary, summarize_receipts
 from bot.store.sync_position import SyncPositionStore
 
 log = logging.getLogger(__name__)
 LOCALPART = re.compile(r"[^a-z0-9._=-]")
-NO_REGISTRANTS = (
-    "--registrants: registrants are matched to chat accounts by e-mail, and a Matrix bot cannot look "
-    "people up by e-mail: rehearse them on Slack"
-)
 
 
 @dataclass
@@ -77,11 +75,6 @@ def localpart(key: str) -> str:
 
 def alias_name(channel: str) -> str:
     return channel.strip().lstrip("#").split(":", 1)[0]
-
-
-def refused(options: RehearsalOptions) -> list[str]:
-    """What a Matrix rehearsal cannot do with these options, one line each, saying why."""
-    return [NO_REGISTRANTS] if options.registrants is not None else []
 
 
 @dataclass
@@ -145,6 +138,21 @@ class OwnHomeserver:
             own.names[account.user_id] = name
         return own
 
+    def registrants(self, rows: list[Details]) -> list[Details]:
+        """The organisers' list with an account each on this Synapse, given as their Matrix id."""
+        given: list[Details] = []
+        taken = {account.user_id.split(":", 1)[0].lstrip("@") for account in self.people.values()}
+        for n, details in enumerate(rows, 1):
+            wanted = (details.matrix or "").lstrip("@").split(":", 1)[0]
+            name = localpart(wanted or (details.email or "").split("@")[0] or f"registrant{n}")
+            if name in taken:
+                name = f"{name}.{n}"
+            taken.add(name)
+            account = self.synapse.register(name, details.name)
+            self.names[account.user_id] = details.name
+            given.append(dataclasses.replace(details, matrix=account.user_id))
+        return given
+
     def with_accounts(self, agenda: Agenda) -> Agenda:
         speakers = {
             key: dataclasses.replace(speaker, matrix=self.accounts.get(key, speaker.matrix))
@@ -203,8 +211,6 @@ def rehearse_on_matrix(options: RehearsalOptions, settings: Settings, out: TextI
             f"({settings.matrix_homeserver}), where it would post a compressed webinar to real rooms: "
             "unset MATRIX_HOMESERVER to rehearse"
         )
-    if refused(options):
-        raise BotError("; ".join(refused(options)))
     prepared = load_prepared(options)
     agenda = prepared.agenda
     steps = load_script(options.script, agenda.date, agenda.tz) if options.script else []
@@ -250,6 +256,10 @@ def rehearse_on_matrix(options: RehearsalOptions, settings: Settings, out: TextI
             transform=lambda loaded: home.with_accounts(prepare(loaded, agenda.date).agenda),
         )
         settings = Settings(database_url=f"sqlite:///{folder / 'rehearsal.db'}")
+        registered = 0
+        if options.registrants is not None:
+            rows = own.registrants(registrant_list(options.registrants, agenda, out))
+            registered = register_before(rows, agenda, settings.database_url, prepared.origin)
         bot = launch(launch_options, settings, paced, platform, "matrix")
         clock.release()
         stamps.release()
@@ -275,6 +285,7 @@ def rehearse_on_matrix(options: RehearsalOptions, settings: Settings, out: TextI
             crowd_thread.join(timeout=15)
             tally = crowd.settle()
         summary = summarize_receipts(bot.webinar.outbox.entries(), own.receipts(stamps), options.speed)
+        summary.registrants = registered
         if watch is not None:
             watch.stop()
         return MatrixRehearsalResult(summary, agenda, bot, tally, watch.events if watch is not None else 0)

@@ -22,6 +22,7 @@ from bot.localslack import LocalSlack
 from bot.localslack.workspace import User
 from bot.manifest import bot_events
 from bot.people.csv_import import parse_registrants
+from bot.people.registrants import Details
 from bot.rehearsal.console import ChatConsole
 from bot.rehearsal.crowd import Crowd, SlackAudience, Tally
 from bot.rehearsal.prepare import Prepared, prepare
@@ -172,20 +173,9 @@ class Rehearsal:
         """The organisers' list, in the rehearsal's database: each e-mail a user of the stand-in
         (created when the workspace has none), registered before the rehearsal's first cue."""
         assert self.options.registrants is not None
-        text = read_user_text(self.options.registrants, "registrant list")
-        if isinstance(text, Unreadable):
-            raise BotError(str(text))
-        parsed = parse_registrants(text, agenda.registration.modes if agenda.registration else MODES)
-        if parsed.fatal:
-            raise BotError(f"{self.options.registrants} {parsed.fatal}")
-        for problem in parsed.problems:
-            print(f"  ({self.options.registrants}: {problem})", file=self.out)
-        engine = make_engine(database)
-        create_schema(engine)
-        store = RegistrantStore(engine, webinar_key(agenda))
         workspace = slack.workspace
-        for row in parsed.rows:
-            details = row.details
+        rows = registrant_list(self.options.registrants, agenda, self.out)
+        for details in rows:
             if details.email and workspace.find_user(details.email) is None:
                 workspace.add_user(
                     User(
@@ -197,9 +187,7 @@ class Rehearsal:
                         locale={"fr": "fr-FR", "es": "es-ES"}.get(details.language or "", "en-US"),
                     )
                 )
-            store.save(details, at - timedelta(seconds=1), source="import")
-        self.registered = len(store.all())
-        engine.dispose()
+        self.registered = register_before(rows, agenda, database, at)
 
     def _play(self, steps: list[ScriptStep], slack: LocalSlack, bot: RunningBot, clock: ScaledClock) -> None:
         moderators = sorted(bot.webinar.directory.moderators)
@@ -230,3 +218,30 @@ def rehearse(options: RehearsalOptions, out: TextIO) -> RehearsalResult:
     if not options.schedule.exists():
         raise ScheduleUnreadable(str(options.schedule), "no such file")
     return Rehearsal(options, out).run()
+
+
+def registrant_list(path: Path, agenda: Agenda, out: TextIO) -> list[Details]:
+    """The organisers' list for a rehearsal, its problems printed (a list that cannot be read at all
+    is a BotError)."""
+    text = read_user_text(path, "registrant list")
+    if isinstance(text, Unreadable):
+        raise BotError(str(text))
+    parsed = parse_registrants(text, agenda.registration.modes if agenda.registration else MODES)
+    if parsed.fatal:
+        raise BotError(f"{path} {parsed.fatal}")
+    for problem in parsed.problems:
+        print(f"  ({path}: {problem})", file=out)
+    return [row.details for row in parsed.rows]
+
+
+def register_before(rows: list[Details], agenda: Agenda, database: str, at: datetime) -> int:
+    """Register `rows` in the rehearsal's database a second before `at`; how many are registered."""
+    engine = make_engine(database)
+    try:
+        create_schema(engine)
+        store = RegistrantStore(engine, webinar_key(agenda))
+        for details in rows:
+            store.save(details, at - timedelta(seconds=1), source="import")
+        return len(store.all())
+    finally:
+        engine.dispose()

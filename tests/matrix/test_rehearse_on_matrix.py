@@ -69,14 +69,29 @@ def test_a_matrix_rehearsal_refuses_a_real_homeserver(
     assert code == 1 and "unset MATRIX_HOMESERVER" in err and "Traceback" not in err
 
 
-def test_registrants_are_refused_on_matrix_saying_why(
-    capsys: pytest.CaptureFixture[str], no_matrix_settings: None, tmp_path: Path
+@needs_synapse
+def test_registrants_rehearsed_on_matrix_each_get_their_reminders_in_a_direct_room(
+    tmp_path: Path, no_matrix_settings: None
 ) -> None:
+    from bot.rehearsal.on_matrix import rehearse_on_matrix
+
+    schedule = tmp_path / "short.yaml"
+    schedule.write_text(
+        SHORT.replace("connect_before: 5m\n", "connect_before: 5m\nregistration: {open: true}\n")
+    )
     registrants = tmp_path / "registrants.csv"
-    registrants.write_text("name,email\nAna,ana@example.org\n")
-    code = main(["rehearse", str(SEED_WEBINAR), "--platform", "matrix", "--registrants", str(registrants)])
-    _, err = capsys.readouterr()
-    assert code == 1 and "--registrants: " in err and "by e-mail" in err and "Traceback" not in err
+    registrants.write_text(
+        "name,email,mode,language\nAna Online,ana.o@example.org,online,fr\nBo Online,bo@example.org,online,\n"
+    )
+    out = io.StringIO()
+    options = RehearsalOptions(schedule, speed=60, registrants=registrants, quiet=True)
+    result = rehearse_on_matrix(options, Settings(), out)
+
+    summary = result.summary
+    assert summary.registrants == 2
+    assert summary.dms["planned"] >= 2 and summary.dms["sent"] == summary.dms["planned"]
+    assert summary.dms["missing"] == 0 and summary.dms["duplicated"] == 0
+    assert summary.missing == 0 and summary.duplicated == 0
 
 
 @needs_synapse
