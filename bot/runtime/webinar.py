@@ -142,9 +142,9 @@ class Webinar:
                 *unresolved,
                 Phrase.counted(
                     NP_(
-                        "{count} registrant with no {platform} account for their e-mail: they get no "
+                        "{count} registrant whose {platform} account was not found: they get no "
                         "direct messages (`webinar-bot registrants export` lists them)",
-                        "{count} registrants with no {platform} account for their e-mail: they get no "
+                        "{count} registrants whose {platform} accounts were not found: they get no "
                         "direct messages (`webinar-bot registrants export` lists them)",
                     ),
                     len(matching.unmatched),
