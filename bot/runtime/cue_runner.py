@@ -2,9 +2,15 @@
 
 The outbox is the truth about what was posted; the scheduler only says when to look. On every
 (re)plan: new cues are recorded as pending before anything is sent, moved ones are rescheduled
-(`replace_existing`), dropped ones withdrawn, and sent ones left alone. A job that fires claims its
-cue in the outbox first (only one claimant wins, across threads and restarts), so a cue is handed
-to the sender at most once per claim; the sender makes that claim end in exactly one message.
+(`replace_existing`), dropped ones withdrawn, and sent ones left alone. A cue is claimed in the outbox
+before it is handed to the sender (only one claimant wins, across threads and restarts), so it is
+handed over at most once per claim; the sender makes that claim end in exactly one message.
+
+The claim is a database write, and a write can wait (SQLite has one writer; a hundred webinars share
+it). So the cues of an instant are claimed a moment ahead of it, with their messages made ready, and
+at the instant they only go out. A claim made ahead is given back if the plan changes or the runner
+stops before the instant; one that a stopped process left behind (it crashed, or lost its lease) is
+run at its own time by whoever recovers it, looking for the post before making it.
 
 A cue whose time has passed is posted at once while it is still useful (its kind's grace; a
 speaker's "you're on next" until their slot starts) and given up on after that: as `missed` when
@@ -71,7 +77,8 @@ class CueRunner:
         self.on_missed = on_missed
         self.prerender = prerender
         self._cues: dict[str, Cue] = {}
-        self._claimed: set[str] = set()  # claimed together by prepare(), fired one by one
+        self._claimed: set[str] = set()  # claimed ahead or at the instant, not yet fired
+        self._recheck: set[str] = set()  # claimed by a process that stopped: look for the post first
         self._lock = threading.RLock()
         self.paused = False
 
@@ -81,7 +88,19 @@ class CueRunner:
         )
 
     def stop(self) -> None:
+        """No cue fires any more; the cues claimed ahead of their instant are given back."""
         self.scheduler.shutdown(wait=False)
+        with self._lock:
+            try:
+                self._give_back(self.clock.now())
+            except Exception:  # the database is gone: whoever recovers them looks before posting
+                log.warning("could not give back %d cues claimed ahead", len(self._claimed), exc_info=True)
+
+    def _give_back(self, now: datetime) -> None:
+        """Return the cues claimed ahead, not fired yet, to `pending` (called with the lock held)."""
+        for cue_id in sorted(self._claimed):
+            self.outbox.release(cue_id, now)
+        self._claimed.clear()
 
     @property
     def cues(self) -> dict[str, Cue]:
@@ -92,6 +111,7 @@ class CueRunner:
         """Make the outbox and the jobs match `cues`; say what is missed, withdrawn or caught up."""
         with self._lock:
             now = self.clock.now()
+            self._give_back(now)  # claimed ahead under the old plan: the new one decides
             # A cue a change brought into the past, still useful, is due now: that is its time now.
             retimed = {c.id: now if not cause.startup and c.at < now <= c.expires else c.at for c in cues}
             planned = [PlannedCue(c.id, c.kind.value, c.audience, retimed[c.id]) for c in cues]
@@ -131,22 +151,33 @@ class CueRunner:
         return cue.sort_key() if cue is not None else (datetime.max.replace(tzinfo=UTC), 0, 0, cue_id)
 
     def ahead(self, cue_ids: list[str]) -> None:
-        """The cues of the next instant, a moment before it: let them be made ready (rendered,
-        their conversations opened), so at the instant they only go out."""
-        if self.prerender is None:
-            return
+        """The cues of the next instant, a moment before it: claim them (one transaction) and let
+        them be made ready (rendered, their conversations opened), so at the instant they only go out.
+        A claim that fails here (the database is busy or away) is tried again at the instant."""
         with self._lock:
             cues = [self._cues[i] for i in cue_ids if i in self._cues]
-        self.prerender(cues)
+            if not self.paused:
+                try:
+                    self._claim([c.id for c in cues])
+                except Exception:
+                    log.warning("could not claim %d cues ahead of their instant", len(cues), exc_info=True)
+        if self.prerender is not None:
+            self.prerender(cues)
 
     def prepare(self, cue_ids: list[str]) -> None:
-        """Claim every cue due at one instant in one transaction, before the first is handed over."""
+        """Claim every cue due at one instant not claimed ahead, in one transaction, before the
+        first is handed over."""
         with self._lock:
-            if self.paused:
-                return
-            now = self.clock.now()
-            timely = [i for i in cue_ids if i in self._cues and now <= self._cues[i].expires]
-            self._claimed |= self.outbox.claim_many(timely, now)
+            if not self.paused:
+                self._claim(cue_ids)
+
+    def _claim(self, cue_ids: list[str]) -> None:
+        now = self.clock.now()
+        wanted = [
+            i for i in cue_ids if i in self._cues and i not in self._claimed and now <= self._cues[i].expires
+        ]
+        if wanted:
+            self._claimed |= self.outbox.claim_many(wanted, now)
 
     def fire(self, cue_id: str) -> None:
         """The job: claim the cue (unless `prepare` did) and hand it over; nothing if it is no
@@ -155,6 +186,8 @@ class CueRunner:
             cue = self._cues.get(cue_id)
             claimed = cue_id in self._claimed
             self._claimed.discard(cue_id)
+            recheck = cue_id in self._recheck
+            self._recheck.discard(cue_id)
             now = self.clock.now()
             if cue is None or self.paused:
                 if claimed:
@@ -169,7 +202,7 @@ class CueRunner:
                     return
                 if not self.outbox.claim(cue_id, now):
                     return
-        self.deliver(cue, False)
+        self.deliver(cue, recheck)
 
     def fire_now(self, cue_id: str) -> bool:
         """Post a planned cue ahead of its time (a question thread wanted before its session);
@@ -191,12 +224,22 @@ class CueRunner:
 
     def recover_in_flight(self) -> list[OutboxEntry]:
         """Cues claimed before a crash but never confirmed: have the sender look for them before
-        posting, so a restart neither repeats nor drops them."""
+        posting, so a restart neither repeats nor drops them. One claimed ahead of an instant still
+        to come goes at that instant (looked for first all the same)."""
         entries = self.outbox.in_flight()
         for entry in entries:
             cue = self._cues.get(entry.cue_id)
-            if cue is not None:
-                self.deliver(cue, True)
+            now = self.clock.now()
+            if cue is None:
+                self.outbox.release(entry.cue_id, now, "no longer planned")
+            elif cue.at > now:
+                with self._lock:
+                    self._recheck.add(cue.id)
+                    if self.paused:  # the end of the pause re-plans it
+                        self.outbox.release(cue.id, now)
+                        continue
+                    self._claimed.add(cue.id)
+                    self.scheduler.schedule_at(cue.id, cue.at, self.fire, (cue.id,))
             else:
-                self.outbox.release(entry.cue_id, self.clock.now(), "no longer planned")
+                self.deliver(cue, True)
         return entries

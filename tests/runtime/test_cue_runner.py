@@ -86,3 +86,81 @@ def test_a_dropped_cue_is_withdrawn_with_the_change_as_its_reason(world: World) 
     change = runner.apply_plan([], Cause("a moderator skipped Isabel Ortiz"))
     assert change.withdrawn == [warning.id]
     assert runner.outbox.get(warning.id).error == "a moderator skipped Isabel Ortiz"  # type: ignore[union-attr]
+
+
+def runner_on(outbox: Outbox, clock: ManualClock, delivered: list[tuple[str, bool]]) -> CueRunner:
+    runner = CueRunner(
+        ClockScheduler(clock), outbox, clock, lambda c, look: delivered.append((c.id, look)), list
+    )
+    runner.start(background=False)
+    return runner
+
+
+@pytest.fixture
+def outbox() -> Outbox:
+    engine = make_engine("sqlite://")
+    create_schema(engine)
+    return Outbox(engine, "w")
+
+
+def test_the_cues_of_an_instant_are_claimed_ahead_of_it_and_go_out_once_at_it(outbox: Outbox) -> None:
+    clock = ManualClock(NOW)
+    delivered: list[tuple[str, bool]] = []
+    runner = runner_on(outbox, clock, delivered)
+    end, start = cue(Kind.SLOT_END, "ortiz", NOW + MIN), cue(Kind.ITEM_START, "panel", NOW + MIN)
+    runner.apply_plan([end, start], STARTUP)
+    clock.advance(MIN - timedelta(seconds=1))
+    runner.ahead([end.id, start.id])
+    assert {outbox.get(c.id).status for c in (end, start)} == {OutboxStatus.SENDING}  # type: ignore[union-attr]
+    assert runner.scheduler.run_due() == 0 and delivered == []  # claimed, not posted
+    clock.advance(timedelta(seconds=1))
+    assert runner.scheduler.run_due() == 2
+    assert sorted(delivered) == sorted([(end.id, False), (start.id, False)])
+    assert outbox.get(end.id).attempts == 1  # type: ignore[union-attr]  # claimed once, not again
+
+
+def test_a_change_of_plan_gives_back_a_cue_claimed_ahead_and_it_goes_at_its_new_time(outbox: Outbox) -> None:
+    clock = ManualClock(NOW)
+    delivered: list[tuple[str, bool]] = []
+    runner = runner_on(outbox, clock, delivered)
+    warning = cue(Kind.SLOT_WARNING, "ortiz", NOW + MIN)
+    runner.apply_plan([warning], STARTUP)
+    clock.advance(MIN - timedelta(seconds=1))
+    runner.ahead([warning.id])
+    later = cue(Kind.SLOT_WARNING, "ortiz", NOW + 3 * MIN)  # a moderator's `delay 2`
+    runner.apply_plan([later], Cause("a moderator delayed the webinar by 2 minutes"))
+    entry = outbox.get(warning.id)
+    assert entry is not None and entry.status is OutboxStatus.PENDING and entry.planned_at == later.at
+    clock.advance(timedelta(seconds=1))
+    assert runner.scheduler.run_due() == 0 and delivered == []
+    clock.advance(2 * MIN)
+    runner.scheduler.run_due()
+    assert delivered == [(warning.id, False)]
+
+
+def test_a_runner_that_stops_gives_back_what_it_claimed_ahead(outbox: Outbox) -> None:
+    clock = ManualClock(NOW)
+    runner = runner_on(outbox, clock, [])
+    end = cue(Kind.SLOT_END, "ortiz", NOW + MIN)
+    runner.apply_plan([end], STARTUP)
+    runner.ahead([end.id])
+    runner.stop()  # its lease went to another replica
+    assert outbox.get(end.id).status is OutboxStatus.PENDING  # type: ignore[union-attr]
+
+
+def test_a_cue_claimed_ahead_by_a_process_that_died_goes_at_its_time_looked_for_first(
+    outbox: Outbox,
+) -> None:
+    clock = ManualClock(NOW)
+    end = cue(Kind.SLOT_END, "ortiz", NOW + MIN)
+    dead = runner_on(outbox, clock, [])
+    dead.apply_plan([end], STARTUP)
+    dead.ahead([end.id])  # and then it was killed: nothing gave the claim back
+    delivered: list[tuple[str, bool]] = []
+    restarted = runner_on(outbox, clock, delivered)
+    restarted.apply_plan([end], STARTUP)
+    restarted.recover_in_flight()
+    assert delivered == []  # not before its time
+    clock.advance(MIN)
+    restarted.scheduler.run_due()
+    assert delivered == [(end.id, True)]  # at its time, looking for the post before making it
