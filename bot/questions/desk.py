@@ -57,6 +57,10 @@ class QuestionDesk:
     def session_at(self, at: datetime) -> str:
         return route(self.webinar.agenda, self.webinar.placement(), at)
 
+    def stamp(self) -> tuple[object, ...]:
+        """Moves whenever a question, a vote or an author's name does (see `QuestionStore.stamp`)."""
+        return self.store.stamp()
+
     def session_keys(self) -> list[str]:
         return [session.key for _, session in self.webinar.agenda.sessions()]
 

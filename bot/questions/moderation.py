@@ -65,6 +65,7 @@ class Moderation:
         self.places = places
         self.webinar = webinar
         self.clock = clock
+        self._digests: dict[str, tuple[object, Agenda, Message]] = {}  # by session: what it was made from
 
     # -- the digest -------------------------------------------------------------------------------
 
@@ -103,8 +104,20 @@ class Moderation:
         )
 
     def digest_for_cue(self, session_key: str, message: Message) -> Message:
-        """The discussion's digest in backstage: the cue's first line as heading, the questions under it."""
-        return self.digest(session_key, first_line(message.text))
+        """The discussion's digest in backstage: the cue's first line as heading, the questions under it.
+
+        It is made a moment ahead of its cue (with the cue's message), and made again when due only
+        if a question, a vote or a name moved meanwhile: making it reads the store and renders every
+        question, work that would otherwise hold up the other cues of the discussion's instant."""
+        heading = first_line(message.text)
+        agenda = self.webinar.agenda
+        made_from = (self.desk.stamp(), heading, self.readers.webinar_language)
+        made = self._digests.get(session_key)
+        if made is not None and made[0] == made_from and made[1] is agenda:
+            return made[2]
+        digest = self.digest(session_key, heading)
+        self._digests[session_key] = (made_from, agenda, digest)
+        return digest
 
     def session_title(self, key: str, w: Words | None = None) -> str:
         return self.threads.titles(w).get(key, key)

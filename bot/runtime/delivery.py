@@ -167,13 +167,17 @@ class CueDelivery:
         )
 
     def prerender(self, cues: list[Cue]) -> None:
-        """Make the next instant's cues ready before it comes: render each message and open each
-        direct conversation, so that at the instant the cues only go out, none waiting for the
-        rendering of those before it. A cue re-planned meanwhile is rendered again when due."""
+        """Make the next instant's cues ready before it comes: render each message (and what completes
+        it, such as the digest's questions) and open each direct conversation, so that at the instant
+        the cues only go out, none waiting for the rendering of those before it. A cue re-planned
+        meanwhile is rendered again when due."""
         for cue in cues:
             try:
                 self.destination(cue)
                 message = self.message(cue)
+                rebuild = self.rebuild.get(cue.template)
+                if rebuild is not None:  # made now too; when due, made again only if it has moved
+                    rebuild(cue, message)
             except Exception:  # it will be tried again, and reported, when it is due
                 log.debug("could not make cue %s ready ahead", cue.id, exc_info=True)
                 continue

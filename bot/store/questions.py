@@ -24,7 +24,7 @@ from bot.questions.model import (
     SessionInfo,
     WebinarInfo,
 )
-from bot.store.db import insert_ignoring_duplicates, transaction, upsert
+from bot.store.db import insert_ignoring_duplicates, reading, transaction, upsert
 from bot.store.tables import loose_votes, names, questions, sessions, threads, votes, webinars
 
 
@@ -373,6 +373,25 @@ class QuestionStore:
                 )
             )
         return result.rowcount == 1
+
+    def stamp(self) -> tuple[Any, ...]:
+        """What moves whenever one of the webinar's questions, votes or authors' names does: tells in
+        one cheap read whether a view made a moment ago (the digest, made ahead of its cue) still
+        holds, without making it again."""
+        q, v, n = questions.c, votes.c, names.c
+        mine, voted = q.webinar == self.webinar, v.webinar == self.webinar
+        parts = (
+            select(func.count()).where(mine),
+            select(func.max(q.id)).where(mine),
+            select(func.max(q.updated_at)).where(mine),
+            select(func.count()).where(voted),
+            select(func.sum(v.question_id)).where(voted),
+            select(func.max(v.voted_at)).where(voted),
+            select(func.count()).select_from(names),
+            select(func.max(n.updated_at)),
+        )
+        with reading(self.engine) as conn:
+            return tuple(conn.execute(select(*(part.scalar_subquery() for part in parts))).one())
 
     def vote_total(self) -> int:
         with self.engine.connect() as conn:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from e2e.harness import MODERATOR, Harness, cest
 
+from bot.chat.message import Inlines, Message
 from bot.i18n.words import Words
+from bot.kinds import Kind
 from bot.launch import RunningBot
 from bot.questions.model import GENERAL, QuestionStatus
 
@@ -255,6 +258,39 @@ def test_the_discussion_digest_ranks_by_votes_then_age_with_moderation_buttons(
     assert "white_check_mark" in reacted.reactions
     refusal = harness.slack.user("mote").click(backstage, digest.ts, "question_hide")
     assert refusal.acked and live.webinar.questions.get(top.id).status is QuestionStatus.ANSWERED  # type: ignore[union-attr]
+
+
+def test_a_digest_made_ahead_of_its_discussion_is_made_again_only_if_a_question_came_meanwhile(
+    harness: Harness, live: RunningBot
+) -> None:
+    harness.slack.user("participant01").reply(QUESTIONS, thread_of(live, S1), "Question made ahead")
+    harness.run_until(live, cest("14:19:59"))
+    due = [c for c in live.webinar.session.plan() if c.at == cest("14:20")]
+    moderation = live.webinar.moderation
+    made: list[str] = []
+    make = moderation.digest
+
+    def counted(session_key: str, heading: Inlines, **options: Any) -> Message:
+        made.append(session_key)
+        return make(session_key, heading, **options)
+
+    moderation.digest = counted  # type: ignore[method-assign]
+    live.webinar.delivery.prerender(due)
+    assert made == [S1]  # made ahead, with the cue's message
+    harness.slack.user("participant02").reply(QUESTIONS, thread_of(live, S1), "Question asked just before")
+    harness.run_until(live, cest("14:20"))
+    digest = next(m for m in harness.posts("sp-webinar-backstage") if m.blocks and "Discussion now" in m.text)
+    assert "Question asked just before" in digest.text  # it moved: made again
+    assert made == [S1, S1]
+    later = [
+        c for c in live.webinar.session.plan() if c.kind is Kind.DISCUSSION_START and c.at > cest("14:20")
+    ]
+    next_digest = next(c for c in later if c.template == "discussion_digest")
+    harness.run_until(live, next_digest.at - timedelta(seconds=1))
+    made.clear()
+    live.webinar.delivery.prerender([next_digest])
+    harness.run_until(live, next_digest.at)
+    assert len(made) == 1  # made ahead; nothing moved, so not made again when due
 
 
 def test_hide_removes_the_copy_but_keeps_the_question_and_pin_carries_it_to_the_next_discussion(
