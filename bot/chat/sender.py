@@ -21,6 +21,7 @@ import heapq
 import itertools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import IntEnum
@@ -43,6 +44,7 @@ from bot.chat.port import (
 from bot.clock import Clock
 
 log = logging.getLogger(__name__)
+BOOKKEEPING_PATIENCE = 0.1  # real seconds an answered write's bookkeeping waits for the cues under way
 
 
 class Priority(IntEnum):
@@ -151,7 +153,7 @@ class Sender:
         clock: Clock,
         pacer: Pacer | None = None,
         max_backoff: float = 30.0,
-        workers: int = 4,
+        workers: int = 6,
     ) -> None:
         self.chat = chat
         self.clock = clock
@@ -161,7 +163,14 @@ class Sender:
         self._queue: list[tuple[int, int, Outgoing]] = []
         self._coalesced: dict[str, Outgoing] = {}
         self._seq = itertools.count()
-        self._cond = threading.Condition()
+        # One lock, a condition per kind of waiter: a write queued wakes one worker, not every
+        # thread of the sender (at an instant with five cues, a herd of wake-ups is time taken from
+        # the posts themselves).
+        lock = threading.Lock()
+        self._cond = threading.Condition(lock)  # the workers wait here
+        self._prep = threading.Condition(lock)  # the thread that completes writes
+        self._books = threading.Condition(lock)  # the bookkeeping thread
+        self._quiet = threading.Condition(lock)  # `stop`, for everything to be done
         self._threads: list[threading.Thread] = []
         self._running = False
         self._busy = 0
@@ -170,6 +179,7 @@ class Sender:
         self._preparer: threading.Thread | None = None
         self._done: list[tuple[Outgoing, Outcome]] = []  # answered writes whose bookkeeping is due
         self._timing = False  # a worker waits for the pacing's next free moment
+        self._cues_out = 0  # cue writes being made
         self.sent = 0
         self.failures: list[tuple[Outgoing, str]] = []
 
@@ -186,7 +196,7 @@ class Sender:
                 self._coalesced[item.coalesce] = item
             item.seq = next(self._seq)
             heapq.heappush(self._queue, (int(item.priority), item.seq, item))
-            self._cond.notify_all()
+            self._cond.notify()
 
     def send(
         self,
@@ -208,7 +218,7 @@ class Sender:
             return
         with self._cond:
             self._preparing.append(item)
-            self._cond.notify_all()
+            self._prep.notify()
 
     def pending(self) -> int:
         with self._cond:
@@ -233,7 +243,7 @@ class Sender:
         while True:
             with self._cond:
                 while self._running and not self._preparing:
-                    self._cond.wait()
+                    self._prep.wait()
                 if not self._running:
                     return
             self._prepare_next()
@@ -265,6 +275,7 @@ class Sender:
             lane = self.chat.lane(chosen.write)
             self.pacer.take(lane, now)
             self._busy += 1
+            self._cues_out += chosen.priority is Priority.CUE
             if lane is not None:
                 self._in_flight.add(lane.key)
         return chosen, earliest
@@ -309,11 +320,11 @@ class Sender:
     def stop(self, timeout: float = 5.0) -> None:
         """Let the workers finish what is queued (within `timeout` seconds), then stop them."""
         with self._cond:
-            deadline_reached = not self._cond.wait_for(
+            deadline_reached = not self._quiet.wait_for(
                 lambda: not self._queue and not self._busy and not self._preparing, timeout
             )
             self._running = False
-            self._cond.notify_all()
+            self._wake_all()
         if deadline_reached:
             log.warning("stopping with %d chat writes unsent", len(self._queue))
         for thread in self._threads:
@@ -327,7 +338,7 @@ class Sender:
             self._queue.clear()
             self._preparing.clear()
             self._done.clear()
-            self._cond.notify_all()
+            self._wake_all()
 
     def _loop(self) -> None:
         while True:
@@ -362,7 +373,22 @@ class Sender:
         lane = self.chat.lane(item.write)
         if lane is not None:
             self._in_flight.discard(lane.key)
-        self._cond.notify_all()
+        self._cues_out -= item.priority is Priority.CUE
+        self._cond.notify()  # the lane is free: its next write may go
+        self._books.notify()  # the bookkeeping may wait for no more cues
+
+    def _wake_all(self) -> None:
+        for waiters in (self._cond, self._prep, self._books, self._quiet):
+            waiters.notify_all()
+
+    def _cues_under_way(self) -> bool:
+        """A cue is being written, queued ready to go, or completed to be queued (held by the lock)."""
+        if self._cues_out:
+            return True
+        now = self.clock.monotonic()
+        if any(p == Priority.CUE and item.not_before <= now for p, _, item in self._queue):
+            return True
+        return any(item.priority is Priority.CUE for item in self._preparing)
 
     def _release(self, item: Outgoing) -> None:
         self._release_lane(item)
@@ -375,7 +401,7 @@ class Sender:
             item.not_before = self.clock.monotonic() + delay
             self.pacer.hold(self.chat.lane(item.write), item.not_before)
             heapq.heappush(self._queue, (int(item.priority), item.seq, item))
-            self._cond.notify_all()
+            self._cond.notify()
 
     def _finish(self, item: Outgoing, outcome: Outcome) -> None:
         """The platform has answered: the lane's next write may go at once. What follows (the outbox
@@ -386,6 +412,7 @@ class Sender:
             self._release_lane(item)
             if self._running:
                 self._done.append((item, outcome))
+                self._books.notify()
                 return
         self._book(item, outcome)
 
@@ -397,20 +424,25 @@ class Sender:
                 log.exception("callback after a %s failed", type(item.write).__name__)
         with self._cond:
             self._busy -= 1
-            self._cond.notify_all()
+            self._quiet.notify_all()
         if outcome.ok:
             self.sent += 1
         else:
             self.failures.append((item, outcome.error or "error"))
 
     def _bookkeeping_loop(self) -> None:
-        """Runs each answered write's bookkeeping, in the order the answers came."""
+        """Runs each answered write's bookkeeping, in the order the answers came, once the cues
+        being written have gone (for `BOOKKEEPING_PATIENCE` at most): the interpreter runs one thread
+        at a time, and an instant's later cues should not share it with its earlier cues' records."""
         while True:
             with self._cond:
                 while not self._done and self._running:
-                    self._cond.wait()
+                    self._books.wait()
                 if not self._done:
                     return
+                until = time.monotonic() + BOOKKEEPING_PATIENCE
+                while self._running and self._cues_under_way() and (left := until - time.monotonic()) > 0:
+                    self._books.wait(left)
                 done, self._done = self._done, []
             for item, outcome in done:
                 self._book(item, outcome)

@@ -247,7 +247,7 @@ def test_a_write_never_waits_for_the_bookkeeping_of_those_answered_before_it(
 ) -> None:
     names = ("sp-webinar", "sp-webinar-questions", "sp-webinar-backstage", "psi-panel-7", "general")
     channels = [joined(slack, clock, name) for name in names]
-    sender = sender_for(slack, clock)  # four workers: one more write than workers
+    sender = Sender(chat_for(slack, clock), clock, workers=4)  # one more write than workers
     bookkeeping_may_end = threading.Event()
     booked: list[str] = []
 
@@ -268,3 +268,40 @@ def test_a_write_never_waits_for_the_bookkeeping_of_those_answered_before_it(
         bookkeeping_may_end.set()
         sender.stop()
     assert sorted(booked) == sorted(channels) and sender.pending() == 0
+
+
+def test_a_cues_bookkeeping_waits_until_the_cues_of_its_instant_are_out(
+    slack: LocalSlack, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The interpreter runs one thread at a time: records made while an instant's other cues are
+    still being written would slow them down, so they wait for those cues."""
+    monkeypatch.setattr("bot.chat.sender.BOOKKEEPING_PATIENCE", 30.0)
+    first, second = joined(slack, clock, "sp-webinar"), joined(slack, clock, "sp-webinar-backstage")
+    chat = chat_for(slack, clock)
+    second_may_go, first_booked = threading.Event(), threading.Event()
+    booked_while_second_out: list[bool] = []
+    post_as_usual = chat.post
+
+    def held_post(write: PostMessage, key: str | None = None) -> MessageRef:
+        if write.conversation == second:  # still being written when the first one is answered
+            assert second_may_go.wait(30)
+            booked_while_second_out.append(first_booked.is_set())
+        return post_as_usual(write, key)
+
+    monkeypatch.setattr(chat, "post", held_post)
+    sender = Sender(chat, clock)
+    sender.start()
+    try:
+        sender.send(PostMessage(second, say("time's up")), Priority.CUE)
+        sender.send(PostMessage(first, say("next")), Priority.CUE, on_done=lambda _: first_booked.set())
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and texts(slack, first) != ["next"]:
+            threading.Event().wait(0.01)
+        assert texts(slack, first) == ["next"]
+        first_booked.wait(0.3)  # had it been booked at once, it would be by now
+        second_may_go.set()
+        assert first_booked.wait(20)  # and once the other cue is out, it is
+    finally:
+        second_may_go.set()
+        sender.stop()
+    assert booked_while_second_out == [False]
