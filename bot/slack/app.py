@@ -61,6 +61,9 @@ def healthy() -> Health:
     return Health(True)
 
 
+ANSWERS_AT_STOP = 5  # seconds the requests being answered when the receiver stops may take to finish
+
+
 class HttpReceiver:
     """The Events API over HTTP: Slack POSTs events, commands and interactions to /slack/events.
 
@@ -112,12 +115,15 @@ class HttpReceiver:
 
     def _serve(self) -> None:
         """waitress's loop, a turn at a time until `stop()`; then, still on this thread (the loop's
-        sockets are not for sharing), close the listening socket and every connection."""
+        sockets are not for sharing), let the requests being answered finish (an answer pulls the
+        loop's trigger, a pipe among those sockets: closed under it, that is a traceback in the log)
+        and close the listening socket and every connection."""
         adj = self.server.adj
         try:
             while not self._stopping.is_set() and self._sockets:
                 wasyncore.loop(adj.asyncore_loop_timeout, use_poll=True, map=self._sockets, count=1)
         finally:
+            self.server.task_dispatcher.shutdown(timeout=ANSWERS_AT_STOP)
             with self._closing:
                 wasyncore.close_all(self._sockets)
 

@@ -427,3 +427,48 @@ def test_a_signed_event_sent_in_chunks_is_measured_and_accepted(
     answer = exchange(bot.port, "POST", "/slack/events", chunked, headers, content_length="")
     assert answer.status == 200
     assert bot.inbox.arrived.wait(5) and isinstance(bot.inbox.received[0], Posted)
+
+
+def test_a_request_answered_while_the_receiver_stops_finishes_before_its_sockets_close(
+    slack: LocalSlack, clock: ManualClock, log: pytest.LogCaptureFixture
+) -> None:
+    """An answer pulls the loop's trigger (a pipe among the loop's sockets) when it is written: closed
+    under it, that is a traceback in the log, so the requests under way finish first."""
+    chat = SlackChat(slack.bot_token, slack.api_url, clock, signing_secret=slack.signing_secret)
+    app: App = build_app(chat.client, slack.signing_secret, RecordingInbox(), chat.identity(), clock)
+    asked, may_answer = threading.Event(), threading.Event()
+
+    def slow_health() -> Health:  # a load balancer's check, still being answered at the stop
+        asked.set()
+        assert may_answer.wait(10)
+        return Health(True)
+
+    receiver = HttpReceiver(
+        app, 0, "127.0.0.1", signing_secret=slack.signing_secret, clock=clock, health=slow_health
+    )
+    dispatcher = receiver.server.task_dispatcher
+    finish_requests = dispatcher.shutdown
+    open_while_finishing: list[bool] = []
+
+    def shutdown(*args: Any, **kwargs: Any) -> bool:
+        open_while_finishing.append(bool(receiver._sockets))
+        may_answer.set()
+        return bool(finish_requests(*args, **kwargs))
+
+    dispatcher.shutdown = shutdown
+    receiver.start()
+    answers: list[Answer | Exception] = []
+
+    def check() -> None:
+        try:
+            answers.append(exchange(receiver.port, "GET", "/healthz"))
+        except OSError as exc:  # the connection may close with the receiver: that is allowed
+            answers.append(exc)
+
+    checking = threading.Thread(target=check)
+    checking.start()
+    assert asked.wait(10)
+    receiver.stop()
+    checking.join(20)
+    assert answers and open_while_finishing[:1] == [True]
+    assert not [r.getMessage() for r in log.records if r.exc_info]
