@@ -385,9 +385,10 @@ class Sender:
         """A cue is being written, queued ready to go, or completed to be queued (held by the lock)."""
         if self._cues_out:
             return True
-        now = self.clock.monotonic()
-        if any(p == Priority.CUE and item.not_before <= now for p, _, item in self._queue):
-            return True
+        if self._queue and self._queue[0][0] == Priority.CUE:  # the heap's first is a cue if any is
+            now = self.clock.monotonic()
+            if any(p == Priority.CUE and item.not_before <= now for p, _, item in self._queue):
+                return True
         return any(item.priority is Priority.CUE for item in self._preparing)
 
     def _release(self, item: Outgoing) -> None:
